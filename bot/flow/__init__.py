@@ -1,0 +1,1 @@
+"""The flow domain: records, working calendar, linking and metrics (pure; no I/O)."""

@@ -1,0 +1,1 @@
+"""Adapters that speak the outside APIs (Jira, GitHub) and the loopback sandbox."""
