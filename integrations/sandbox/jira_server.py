@@ -1,0 +1,499 @@
+"""The Jira sandbox: a loopback server that speaks enough Jira Cloud (and Server) REST.
+
+It serves ``world.jira`` under ``/rest/api/{2,3}``: serverInfo, myself, projects and their
+versions, issues with their changelogs, the enhanced search (``/search/jql`` with
+``nextPageToken``) and the approximate count. The retired ``/search`` answers 410 on Cloud
+as Cloud does; on a ``Server``/``DataCenter`` deployment it is the classic
+``startAt``/``total`` search and ``/search/jql`` does not exist. Inline changelogs are
+truncated like Cloud's, so clients must page the rest from ``/issue/{key}/changelog``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.jql import JqlError, parse
+from integrations.sandbox.world import JiraHistory, JiraIssue, JiraUser, JiraVersion, World
+
+API = r"/rest/api/(?P<v>2|3|latest)"
+REMOVED_SEARCH = (
+    "The requested API has been removed. Please migrate to the /rest/api/3/search/jql API. "
+    "A full migration guideline is available at "
+    "https://developer.atlassian.com/changelog/#CHANGE-2046"
+)
+ALL_FIELDS = ("summary", "status", "issuetype", "project", "created", "updated",
+              "resolutiondate", "fixVersions", "reporter", "assignee")
+_CATEGORIES = {
+    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
+    "indeterminate": {
+        "id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
+    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
+}
+
+
+def jira_time(moment: datetime, tz: ZoneInfo) -> str:
+    """Jira's timestamp form, e.g. ``2026-11-09T14:53:30.153+0000``, in ``tz``."""
+    local = moment.astimezone(tz)
+    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + \
+        local.strftime("%z")
+
+
+def errors(*messages: str, status: int) -> Response:
+    """Jira's ErrorCollection body."""
+    return Response.json({"errorMessages": list(messages), "errors": {}}, status)
+
+
+class JiraServer(SandboxServer):
+    """Jira Cloud (or Server/DC, by ``world.jira.deployment_type``) REST on loopback."""
+
+    name = "jira"
+    search_changelog_cap = 40  # histories inline per issue in search results (Cloud: ~40)
+    issue_changelog_cap = 100  # histories inline on GET /issue/{key}?expand=changelog
+    search_page_cap = 100  # maxResults cap when more than id/key are asked for
+    id_page_cap = 5000  # maxResults cap for fields=id/key only
+    server_search_cap = 1000  # classic /search cap on Server/DC
+
+    def __init__(self, world: World, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.rate_limit_headers = True  # add X-RateLimit-*/RateLimit-Reason to injected 429s
+        super().__init__(world, host=host, port=port)
+
+    # ---- wiring ----------------------------------------------------------------------
+
+    @property
+    def cloud(self) -> bool:
+        """Whether the site claims ``deploymentType: Cloud``."""
+        return self.world.jira.deployment_type == "Cloud"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The searching (and rendering) user's timezone."""
+        return ZoneInfo(self.world.jira.myself.time_zone)
+
+    def setup(self) -> None:
+        """Register the Jira routes."""
+        r = self.route
+        r("GET", API + r"/serverInfo", self.server_info)
+        r("GET", API + r"/myself", self.myself)
+        r("GET", API + r"/field", self.fields)
+        r("GET", API + r"/project", self.projects)
+        r("GET", API + r"/project/(?P<key>[^/]+)", self.project)
+        r("GET", API + r"/project/(?P<key>[^/]+)/versions", self.versions)
+        r("GET", API + r"/project/(?P<key>[^/]+)/version", self.versions_page)
+        r("GET", API + r"/version/(?P<id>[^/]+)", self.version)
+        r("GET", API + r"/issue/(?P<key>[^/]+)", self.issue)
+        r("GET", API + r"/issue/(?P<key>[^/]+)/changelog", self.changelog)
+        r("GET", API + r"/search/jql", self.search_jql)
+        r("POST", API + r"/search/jql", self.search_jql)
+        r("POST", API + r"/search/approximate-count", self.approximate_count)
+        r("GET", API + r"/search", self.search_classic)
+        r("POST", API + r"/search", self.search_classic)
+
+    def authorize(self, request: Request) -> Response | None:
+        """Cloud: basic ``email:api_token``; Server/DC: bearer PAT (or basic)."""
+        jira = self.world.jira
+        header = request.headers.get("authorization", "")
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "basic":
+            try:
+                user, _, secret = base64.b64decode(value).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                user, secret = "", ""
+            if user == jira.email and secret == jira.api_token:
+                return None
+        elif scheme.lower() == "bearer" and not self.cloud and value == jira.api_token:
+            return None
+        response = errors("Client must be authenticated to access this resource.", status=401)
+        response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
+        return response
+
+    def error_response(self, fault: Fault) -> Response:
+        """Injected faults in Jira's ErrorCollection shape, with its rate-limit headers."""
+        headers = dict(fault.headers)
+        if fault.retry_after is not None:
+            headers["Retry-After"] = str(max(0, round(fault.retry_after)))
+        if fault.status == 429 and self.rate_limit_headers:
+            headers.setdefault("X-RateLimit-Limit", "100")
+            headers.setdefault("X-RateLimit-Remaining", "0")
+            headers.setdefault("X-RateLimit-NearLimit", "true")
+            headers.setdefault("X-RateLimit-Reset", self.world.now.strftime("%Y-%m-%dT%H:%MZ"))
+            headers.setdefault("RateLimit-Reason", "jira-burst-based")
+        messages = {429: "Rate limit exceeded.", 503: "Service Unavailable"}
+        body = fault.body if fault.body is not None else {
+            "errorMessages": [messages.get(fault.status, "Internal server error")], "errors": {}}
+        return Response.json(body, fault.status, headers)
+
+    def not_found(self, request: Request) -> Response:
+        """Jira's 404 for an unknown path."""
+        return errors("null for uri: " + request.path, status=404)
+
+    # ---- rendering -------------------------------------------------------------------
+
+    def base(self, request: Request) -> str:
+        """The base URL the client used (so ``self`` links point back here)."""
+        return "http://" + request.headers.get("host", "127.0.0.1")
+
+    def user_json(self, request: Request, user: JiraUser, *, full: bool = False) -> dict[str, Any]:
+        """A user as Jira embeds it (``full`` adds what ``/myself`` says)."""
+        out: dict[str, Any] = {
+            "self": f"{self.base(request)}/rest/api/2/user?accountId={user.account_id}",
+            "accountId": user.account_id, "accountType": "atlassian",
+            "emailAddress": user.email,
+            "avatarUrls": {s: f"https://avatar.example/{user.account_id}/{s}"
+                           for s in ("16x16", "24x24", "32x32", "48x48")},
+            "displayName": user.display_name, "active": True, "timeZone": user.time_zone,
+        }
+        if not self.cloud:
+            out["name"] = out["key"] = user.email.split("@")[0]
+        if full:
+            out["locale"] = "en_US"
+        return out
+
+    def _user(self, account_id: str | None) -> JiraUser | None:
+        jira = self.world.jira
+        if account_id is None:
+            return None
+        if account_id == jira.myself.account_id:
+            return jira.myself
+        return jira.users.get(account_id) or JiraUser(account_id, account_id, "")
+
+    def version_json(self, request: Request, version: JiraVersion) -> dict[str, Any]:
+        """A project version."""
+        project = self.world.jira.projects.get(version.project)
+        out: dict[str, Any] = {
+            "self": f"{self.base(request)}/rest/api/2/version/{version.id}", "id": version.id,
+            "name": version.name, "archived": version.archived, "released": version.released,
+            "projectId": int(project.id) if project else 0,
+        }
+        if version.release_date is not None:
+            out["releaseDate"] = version.release_date.isoformat()
+            out["userReleaseDate"] = version.release_date.strftime("%d/%b/%y")
+            out["overdue"] = not version.released and version.release_date < self.world.now.date()
+        return out
+
+    def status_json(self, request: Request, name: str) -> dict[str, Any]:
+        """A status with its category (from the scenario's team workflows)."""
+        category = "new"
+        for team in self.world.teams:
+            if name in team.done:
+                category = "done"
+            elif name in team.started and category != "done":
+                category = "indeterminate"
+        if name.lower() in ("done", "closed", "resolved"):
+            category = "done"
+        status_id = self.world.jira.status_id(name)
+        cat = dict(_CATEGORIES[category])
+        cat["self"] = f"{self.base(request)}/rest/api/2/statuscategory/{cat['id']}"
+        return {"self": f"{self.base(request)}/rest/api/2/status/{status_id}", "description": "",
+                "iconUrl": "", "name": name, "id": status_id, "statusCategory": cat}
+
+    def history_json(self, request: Request, history: JiraHistory) -> dict[str, Any]:
+        """One changelog history with its items."""
+        author = self._user(history.author_account_id)
+        out: dict[str, Any] = {"id": history.id, "created": jira_time(history.created, self.tz),
+                               "items": []}
+        if author is not None:
+            out["author"] = self.user_json(request, author)
+        for item in history.items:
+            field_id = "fixVersions" if item.field == "Fix Version" else item.field.lower()
+            out["items"].append({
+                "field": item.field, "fieldtype": "jira", "fieldId": field_id,
+                "from": item.from_id, "fromString": item.from_string,
+                "to": item.to_id, "toString": item.to_string,
+            })
+        return out
+
+    def issue_json(
+        self, request: Request, issue: JiraIssue, fields: set[str], *, expand: set[str],
+        changelog_cap: int,
+    ) -> dict[str, Any]:
+        """An IssueBean with the asked ``fields`` and an inline changelog if expanded."""
+        base, tz, jira = self.base(request), self.tz, self.world.jira
+        out: dict[str, Any] = {"expand": "operations,versionedRepresentations,editmeta,changelog",
+                               "id": issue.id, "self": f"{base}/rest/api/2/issue/{issue.id}",
+                               "key": issue.key}
+        values: dict[str, Any] = {
+            "summary": lambda: issue.summary,
+            "status": lambda: self.status_json(request, issue.status),
+            "issuetype": lambda: {"self": f"{base}/rest/api/2/issuetype/1", "id": "1",
+                                  "name": issue.issue_type, "subtask": False},
+            "project": lambda: self.project_json(request, issue.project, brief=True),
+            "created": lambda: jira_time(issue.created, tz),
+            "updated": lambda: jira_time(issue.updated, tz),
+            "resolutiondate": lambda: issue.resolutiondate and jira_time(issue.resolutiondate, tz),
+            "fixVersions": lambda: [self.version_json(request, jira.versions[v])
+                                    for v in issue.fix_version_ids if v in jira.versions],
+            "reporter": lambda: self._user_or_none(request, issue.reporter_account_id),
+            "assignee": lambda: self._user_or_none(request, issue.assignee_account_id),
+        }
+        if fields - {"id", "key"}:
+            out["fields"] = {name: values[name]() for name in ALL_FIELDS if name in fields}
+        if "changelog" in expand:
+            shown = issue.histories[-changelog_cap:] if changelog_cap else []
+            out["changelog"] = {
+                "startAt": len(issue.histories) - len(shown), "maxResults": len(shown),
+                "total": len(issue.histories),
+                "histories": [self.history_json(request, h) for h in shown],
+            }
+        return out
+
+    def _user_or_none(self, request: Request, account_id: str | None) -> dict[str, Any] | None:
+        user = self._user(account_id)
+        return None if user is None else self.user_json(request, user)
+
+    def project_json(self, request: Request, key: str, *, brief: bool = False) -> dict[str, Any]:
+        """A project (``brief`` is the form embedded in issues)."""
+        project = self.world.jira.projects[key]
+        out: dict[str, Any] = {"self": f"{self.base(request)}/rest/api/2/project/{project.id}",
+                               "id": project.id, "key": project.key, "name": project.name,
+                               "projectTypeKey": "software", "simplified": False}
+        if not brief:
+            lead = self._user(project.lead_account_id)
+            out.update(style="classic", isPrivate=False, properties={},
+                       lead=self.user_json(request, lead) if lead else None)
+        return out
+
+    # ---- plain resources -------------------------------------------------------------
+
+    def server_info(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET serverInfo``: Cloud claims ``deploymentType: Cloud``."""
+        numbers = [1001, 0, 0] if self.cloud else [9, 12, 0]
+        return Response.json({
+            "baseUrl": self.base(request), "displayUrl": self.base(request),
+            "version": ".".join(map(str, numbers)) + ("-SNAPSHOT" if self.cloud else ""),
+            "versionNumbers": numbers, "deploymentType": self.world.jira.deployment_type,
+            "buildNumber": 100_300, "buildDate": "2026-11-01T00:00:00.000+0000",
+            "serverTime": jira_time(self.world.now, self.tz),
+            "scmInfo": "0f8e7d6c5b4a39281706f5e4d3c2b1a098765432", "serverTitle": "Jira",
+        })
+
+    def myself(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET myself``: the token's user, with ``timeZone``."""
+        return Response.json(self.user_json(request, self.world.jira.myself, full=True))
+
+    def fields(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET field``: the system fields (the library maps JQL names through it)."""
+        names = {"fixVersions": "Fix versions", "issuetype": "Issue Type",
+                 "resolutiondate": "Resolved"}
+        return Response.json([
+            {"id": f, "key": f, "name": names.get(f, f.capitalize()), "custom": False,
+             "navigable": True, "searchable": True, "clauseNames": [f]}
+            for f in ALL_FIELDS
+        ])
+
+    def projects(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET project``: every project, as a plain list."""
+        return Response.json([self.project_json(request, k) for k in self.world.jira.projects])
+
+    def project(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET project/{key}``."""
+        key = self._project_key(match["key"])
+        if key is None:
+            return errors(f"No project could be found with key '{match['key']}'.", status=404)
+        return Response.json(self.project_json(request, key))
+
+    def _project_key(self, key_or_id: str) -> str | None:
+        for project in self.world.jira.projects.values():
+            if key_or_id.upper() == project.key or key_or_id == project.id:
+                return project.key
+        return None
+
+    def _project_versions(self, request: Request, key: str) -> list[dict[str, Any]]:
+        return [self.version_json(request, v) for v in
+                sorted(self.world.jira.versions.values(), key=lambda v: int(v.id))
+                if v.project == key]
+
+    def versions(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET project/{key}/versions``: a plain, unpaginated list."""
+        key = self._project_key(match["key"])
+        if key is None:
+            return errors(f"No project could be found with key '{match['key']}'.", status=404)
+        return Response.json(self._project_versions(request, key))
+
+    def versions_page(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET project/{key}/version``: PageBeanVersion (startAt/maxResults/total)."""
+        key = self._project_key(match["key"])
+        if key is None:
+            return errors(f"No project could be found with key '{match['key']}'.", status=404)
+        values = self._project_versions(request, key)
+        start, size = _int(request.arg("startAt"), 0), min(_int(request.arg("maxResults"), 50), 50)
+        page = values[start:start + size]
+        return Response.json({"self": self.base(request) + request.path, "maxResults": size,
+                              "startAt": start, "total": len(values),
+                              "isLast": start + len(page) >= len(values), "values": page})
+
+    def version(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET version/{id}``."""
+        version = self.world.jira.versions.get(match["id"])
+        if version is None:
+            return errors(f"Could not find version for id '{match['id']}'", status=404)
+        return Response.json(self.version_json(request, version))
+
+    def _issue(self, key_or_id: str) -> JiraIssue | None:
+        jira = self.world.jira
+        found = jira.issues.get(key_or_id.upper())
+        return found or next((i for i in jira.issues.values() if i.id == key_or_id), None)
+
+    def issue(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET issue/{key}``: all fields unless ``fields`` says otherwise."""
+        issue = self._issue(match["key"])
+        if issue is None:
+            return errors("Issue does not exist or you do not have permission to see it.",
+                          status=404)
+        fields = _fields(request.query.get("fields"), default=set(ALL_FIELDS))
+        expand = _expand(request.arg("expand"))
+        return Response.json(self.issue_json(request, issue, fields, expand=expand,
+                                             changelog_cap=self.issue_changelog_cap))
+
+    def changelog(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET issue/{key}/changelog``: PageBeanChangelog, oldest first."""
+        issue = self._issue(match["key"])
+        if issue is None:
+            return errors("Issue does not exist or you do not have permission to see it.",
+                          status=404)
+        start = _int(request.arg("startAt"), 0)
+        size = max(1, min(_int(request.arg("maxResults"), 100), 100))
+        page = issue.histories[start:start + size]
+        total = len(issue.histories)
+        url = f"{self.base(request)}{request.path}?maxResults={size}&startAt="
+        out: dict[str, Any] = {"self": url + str(start), "maxResults": size, "startAt": start,
+                               "total": total, "isLast": start + len(page) >= total,
+                               "values": [self.history_json(request, h) for h in page]}
+        if not out["isLast"]:
+            out["nextPage"] = url + str(start + size)
+        return Response.json(out)
+
+    # ---- search ----------------------------------------------------------------------
+
+    def _matching(self, jql: str) -> list[JiraIssue]:
+        query = parse(jql, tz=self.tz, now=self.world.now, projects=self.world.jira.projects)
+        return query.sort([i for i in self.world.jira.issues.values() if query.matches(i)])
+
+    def search_jql(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET|POST search/jql``: enhanced search paged by ``nextPageToken`` (Cloud only)."""
+        if not self.cloud:
+            return self.not_found(request)
+        params = _search_params(request)
+        jql = str(params.get("jql") or "")
+        if not jql.strip():
+            return errors("Unbounded JQL queries are not allowed here. "
+                          "Please add a search restriction to your query.", status=400)
+        try:
+            issues = self._matching(jql)
+        except JqlError as error:
+            return errors(str(error), status=400)
+        fields = _fields(params.get("fields"), default={"id"})
+        offset = _decode_token(params.get("nextPageToken"), jql)
+        if offset is None:
+            return errors("The provided next page token is invalid or expired.", status=400)
+        cap = self.id_page_cap if fields <= {"id", "key"} else self.search_page_cap
+        size = max(1, min(_int(params.get("maxResults"), 50), cap))
+        page = issues[offset:offset + size]
+        expand = _expand(params.get("expand"))
+        out: dict[str, Any] = {"issues": [
+            self.issue_json(request, i, fields, expand=expand,
+                            changelog_cap=self.search_changelog_cap) for i in page
+        ]}
+        if offset + size < len(issues):
+            out["nextPageToken"] = _encode_token(offset + size, jql)
+        out["isLast"] = offset + size >= len(issues)
+        return Response.json(out)
+
+    def approximate_count(self, request: Request, match: re.Match[str]) -> Response:
+        """``POST search/approximate-count`` → ``{count}``."""
+        if not self.cloud:
+            return self.not_found(request)
+        try:
+            return Response.json({"count": len(self._matching(str(request.json().get("jql", ""))))})
+        except JqlError as error:
+            return errors(str(error), status=400)
+
+    def search_classic(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET|POST search``: 410 on Cloud; the classic startAt/total search on Server/DC."""
+        if self.cloud:
+            return errors(REMOVED_SEARCH, status=410)
+        params = _search_params(request)
+        try:
+            issues = self._matching(str(params.get("jql") or ""))
+        except JqlError as error:
+            return errors(str(error), status=400)
+        fields = _fields(params.get("fields"), default=set(ALL_FIELDS))
+        start = _int(params.get("startAt"), 0)
+        size = max(0, min(_int(params.get("maxResults"), 50), self.server_search_cap))
+        expand = _expand(params.get("expand"))
+        return Response.json({
+            "expand": "schema,names", "startAt": start, "maxResults": size,
+            "total": len(issues),
+            "issues": [self.issue_json(request, i, fields, expand=expand,
+                                       changelog_cap=self.issue_changelog_cap)
+                       for i in issues[start:start + size]],
+        })
+
+
+# ---- request helpers ---------------------------------------------------------------------
+
+
+def _int(value: Any, default: int) -> int:
+    try:
+        return int(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
+
+
+def _search_params(request: Request) -> dict[str, Any]:
+    """Query parameters (GET, lists kept) or the JSON body (POST)."""
+    if request.method == "POST":
+        body = request.json()
+        return body if isinstance(body, dict) else {}
+    params: dict[str, Any] = {k: v[0] for k, v in request.query.items()}
+    if "fields" in request.query:
+        params["fields"] = request.query["fields"]
+    return params
+
+
+def _fields(raw: Any, *, default: set[str]) -> set[str]:
+    """The asked fields: lists or comma strings; ``*all``/``*navigable`` mean everything."""
+    if raw is None:
+        return set(default)
+    items = raw if isinstance(raw, list) else [raw]
+    names = {part.strip() for item in items for part in str(item).split(",") if part.strip()}
+    if names & {"*all", "*navigable"}:
+        names |= set(ALL_FIELDS)
+    return names
+
+
+def _expand(raw: Any) -> set[str]:
+    items = raw if isinstance(raw, list) else [raw or ""]
+    return {part.strip() for item in items for part in str(item).split(",") if part.strip()}
+
+
+def _query_tag(jql: str) -> str:
+    return hashlib.sha256(jql.encode()).hexdigest()[:12]
+
+
+def _encode_token(offset: int, jql: str) -> str:
+    """An opaque page token bound to its query (like Cloud's, it is not a number)."""
+    raw = json.dumps({"o": offset, "q": _query_tag(jql)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_token(token: Any, jql: str) -> int | None:
+    if not token:
+        return 0
+    try:
+        text = str(token)
+        data = json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+        offset = int(data["o"]) if data.get("q") == _query_tag(jql) else -1
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        return None
+    return offset if offset >= 0 else None
+
+
+__all__ = ["JiraServer", "jira_time"]
