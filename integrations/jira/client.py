@@ -1,0 +1,216 @@
+"""The Jira adapter: an :class:`~bot.ports.IssueSource` over the ``jira`` library.
+
+Cloud (email + API token) searches with ``enhanced_search_issues`` (``/search/jql``,
+``nextPageToken``); Server/Data Center (a PAT) with ``search_issues`` (``startAt``). Both
+ask for an explicit field list, expand the changelog inline, and complete truncated
+changelogs from ``/issue/{key}/changelog``. The library's own 429/503 retries are off
+(``max_retries=0``) so :class:`RetryPolicy` alone bounds the total.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jira import JIRA
+
+from bot.errors import ConfigError
+from bot.flow.model import FixVersion
+from bot.ports import IssueAccount, IssuePage
+from integrations.jira import convert
+from integrations.jira.retry import RetryPolicy
+
+log = logging.getLogger(__name__)
+CHANGELOG_PAGE = 100  # the changelog endpoint's maximum page
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class JiraConfig:
+    """Where Jira is and how to authenticate (the secrets are kept out of ``repr``)."""
+
+    url: str
+    email: str | None = None
+    api_token: str | None = field(default=None, repr=False)  # Cloud: basic auth password
+    pat: str | None = field(default=None, repr=False)  # Server/DC: bearer token
+    timeout: float = 20.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> JiraConfig:
+        """Read JIRA_URL with JIRA_PAT, or with JIRA_EMAIL and JIRA_API_TOKEN."""
+        url = env.get("JIRA_URL", "").strip()
+        if not url:
+            raise ConfigError("JIRA_URL is not set (e.g. https://acme.atlassian.net)")
+        pat = env.get("JIRA_PAT", "").strip()
+        if pat:
+            return cls(url=url, pat=pat, timeout=timeout)
+        email, token = env.get("JIRA_EMAIL", "").strip(), env.get("JIRA_API_TOKEN", "").strip()
+        if not email or not token:
+            raise ConfigError(
+                "Jira credentials missing: set JIRA_EMAIL and JIRA_API_TOKEN (Cloud) "
+                "or JIRA_PAT (Server/Data Center)"
+            )
+        return cls(url=url, email=email, api_token=token, timeout=timeout)
+
+    @property
+    def credential_var(self) -> str:
+        """The environment variable that holds the secret in use (for error messages)."""
+        return "JIRA_PAT" if self.pat else "JIRA_API_TOKEN"
+
+
+class JiraSource:
+    """Jira as an IssueSource: incremental pages of WorkItems, StatusChanges, FixVersions."""
+
+    def __init__(
+        self, config: JiraConfig, *, retry: RetryPolicy | None = None, page_size: int = 100
+    ) -> None:
+        self.config = config
+        self.retry = retry or RetryPolicy()
+        self.page_size = page_size
+        self._client: JIRA | None = None
+        self._tz: ZoneInfo | None = None
+
+    # ---- plumbing --------------------------------------------------------------------
+
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        return self.retry.call(operation, self.config.credential_var, fn)
+
+    def client(self) -> JIRA:
+        """The ``JIRA`` client, built on first use (its constructor calls serverInfo)."""
+        if self._client is None:
+            self._client = self._call("connect", self._connect)
+        return self._client
+
+    def _connect(self) -> JIRA:
+        c = self.config
+        if c.pat:
+            return JIRA(server=c.url, token_auth=c.pat, timeout=c.timeout, max_retries=0)
+        return JIRA(server=c.url, basic_auth=(c.email or "", c.api_token or ""),
+                    timeout=c.timeout, max_retries=0)
+
+    @property
+    def is_cloud(self) -> bool:
+        """Whether serverInfo says Cloud (then the old ``/search`` is gone)."""
+        return self.client().deploymentType == "Cloud"
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        client = self.client()
+        # The library has no wrapper for these endpoints; _get_json keeps its session,
+        # auth and error handling (JIRAError) rather than a second HTTP stack.
+        return self._call(f"GET {path.split('?')[0]}", lambda: client._get_json(path, params))
+
+    # ---- IssueSource -----------------------------------------------------------------
+
+    def myself(self) -> IssueAccount:
+        """The account the credentials belong to."""
+        client = self.client()
+        raw = self._call("myself", client.myself)
+        return IssueAccount(
+            account_id=str(raw.get("accountId") or raw.get("key") or raw.get("name") or ""),
+            display_name=str(raw.get("displayName") or ""), email=raw.get("emailAddress"),
+            time_zone=str(raw.get("timeZone") or "UTC"),
+        )
+
+    def timezone(self) -> ZoneInfo:
+        """The Jira user's timezone: JQL dates are read in it."""
+        if self._tz is None:
+            name = self.myself().time_zone
+            try:
+                self._tz = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                log.warning("jira.unknown_timezone tz=%s using=UTC", name)
+                self._tz = ZoneInfo("UTC")
+        return self._tz
+
+    def check_project(self, key: str) -> str:
+        """The project's name; NotFound when it is missing or hidden from us."""
+        raw = self._get(f"project/{key}")
+        return str(raw.get("name") or key)
+
+    def versions(self, project: str) -> list[FixVersion]:
+        """Every version of ``project`` with its release date (one unpaginated request)."""
+        raw = self._get(f"project/{project}/versions")
+        return [convert.fix_version(v, project) for v in raw]
+
+    def fetch_updated(
+        self, team_query: str, since: datetime | None, *, overlap: timedelta
+    ) -> Iterator[IssuePage]:
+        """Pages of issues updated at or after ``since - overlap``, oldest update first."""
+        jql = convert.incremental_jql(team_query, since, overlap, self.timezone())
+        log.info("jira.search since=%s", since.isoformat() if since else "beginning")
+        pages = self._cloud_pages(jql) if self.is_cloud else self._server_pages(jql)
+        for issues in pages:
+            yield self._page(issues)
+
+    # ---- searching -------------------------------------------------------------------
+
+    def _cloud_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+        client = self.client()
+        token: str | None = None
+        while True:
+            def search(token: str | None = token) -> Any:
+                return client.enhanced_search_issues(
+                    jql, nextPageToken=token, maxResults=self.page_size,
+                    fields=list(convert.SEARCH_FIELDS), expand="changelog", json_result=True,
+                )
+
+            result = cast(dict[str, Any], self._call("search", search))
+            yield list(result.get("issues") or [])
+            token = result.get("nextPageToken")
+            if not token or result.get("isLast", False):
+                return
+
+    def _server_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+        client = self.client()
+        start = 0
+        while True:
+            def search(start: int = start) -> Any:
+                return client.search_issues(
+                    jql, startAt=start, maxResults=self.page_size,
+                    fields=list(convert.SEARCH_FIELDS), expand="changelog", json_result=True,
+                )
+
+            result = cast(dict[str, Any], self._call("search", search))
+            issues = list(result.get("issues") or [])
+            yield issues
+            start += len(issues)
+            if not issues or start >= int(result.get("total") or 0):
+                return
+
+    def _page(self, issues: list[dict[str, Any]]) -> IssuePage:
+        base = self.config.url
+        items = [convert.work_item(raw, base) for raw in issues]
+        changes = []
+        versions: dict[str, FixVersion] = {}
+        for raw in issues:
+            changes += convert.status_changes(str(raw["key"]), self._histories(raw))
+            versions.update((v.version_id, v) for v in convert.issue_fix_versions(raw))
+        return IssuePage(items=items, changes=changes, fix_versions=list(versions.values()),
+                         cursor=convert.max_updated(items))
+
+    def _histories(self, raw: dict[str, Any]) -> list[dict[str, Any]]:
+        """The complete changelog: inline histories plus any the inline page left out."""
+        inline = raw.get("changelog") or {}
+        histories: list[dict[str, Any]] = list(inline.get("histories") or [])
+        total = int(inline.get("total") or len(histories))
+        if len(histories) >= total and not inline.get("startAt"):
+            return histories
+        # Cloud keeps only the latest histories inline: read the rest, oldest first.
+        seen = {str(h["id"]) for h in histories}
+        missing = total - len(histories)
+        start, older = 0, []
+        while start < missing:
+            page = self._get(f"issue/{raw['key']}/changelog",
+                             {"startAt": start, "maxResults": CHANGELOG_PAGE})
+            values = list(page.get("values") or [])
+            older += [h for h in values if str(h["id"]) not in seen]
+            start += len(values)
+            if not values or page.get("isLast", False):
+                break
+        log.debug("jira.changelog_completed key=%s inline=%d fetched=%d",
+                  raw["key"], len(histories), len(older))
+        return older + histories
