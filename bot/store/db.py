@@ -1,0 +1,96 @@
+"""Engines for SQLite and PostgreSQL, and the UTC datetime column type."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, String, event
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import create_engine as _create_engine
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+# Writers wait this long for SQLite's write lock before giving up.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Connection execution option: a SQLite transaction that only reads (plain BEGIN, no lock).
+READ_ONLY = "crosswalk_read_only"
+_SQLITE_TEXT_WIDTH = 26  # "2026-11-09T08:00:00.000000": fixed width, so text order = time order
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes stored as UTC: ``timestamptz`` on PostgreSQL, fixed-width text on SQLite."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """Pick the column type of the backend."""
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(_SQLITE_TEXT_WIDTH))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        """Refuse naive datetimes; convert aware ones to UTC."""
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(
+                f"naive datetime {value.isoformat()} refused: the store keeps aware UTC datetimes"
+            )
+        utc = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return utc.replace(tzinfo=None).isoformat(timespec="microseconds")
+        return utc
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Return an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+        if not isinstance(value, datetime):
+            raise TypeError(f"unexpected stored datetime {value!r}")
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL (psycopg 3)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _create_engine(
+            parsed,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        _configure_sqlite(engine)
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return _create_engine(parsed, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every connection, and explicit BEGINs that take the write lock up front."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN is turned off so ours (below) is the only one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute("PRAGMA foreign_keys = ON")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # A deferred transaction that reads and then writes cannot wait for the lock
+        # (SQLITE_BUSY at once), so writing transactions take it at BEGIN and wait there.
+        read_only = bool(conn.get_execution_options().get(READ_ONLY))
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

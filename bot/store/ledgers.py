@@ -1,0 +1,288 @@
+"""Sync cursors, leases, and the exactly-once ledgers of digests and alerts.
+
+Claims are single ``INSERT ... ON CONFLICT`` statements, so two replicas racing for the
+same digest or alert get exactly one ``True`` on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Connection
+
+from bot.store import tables as t
+from bot.store.base import StoreBase, dialect_insert
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """Where the last committed sync page of one team/source/scope ended."""
+
+    value: str
+    etag: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """The ledger row of one team's weekly digest."""
+
+    team: str
+    week: str
+    claimed_at: datetime
+    claimed_by: str
+    channel: str | None
+    message_ts: str | None
+    posted_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEntry:
+    """The ledger row of one alert level sent (or held) to one recipient."""
+
+    alert_key: str
+    level: int
+    recipient: str
+    claimed_at: datetime
+    claimed_by: str
+    sent_at: datetime | None
+    channel: str | None
+    message_ts: str | None
+    held_until: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+
+
+def _claimed(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
+    """Insert ``values`` unless the key exists; True only when this call inserted the row."""
+    stmt = dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
+    return conn.execute(stmt).rowcount == 1
+
+
+class LedgersMixin(StoreBase):
+    """Cursors, leases, digest and alert ledgers. Every method joins ``conn`` when given."""
+
+    # ------------------------------------------------------------------ cursors
+
+    def get_cursor(
+        self, conn: Connection, team: str, source: str, scope: str = ""
+    ) -> Cursor | None:
+        """The cursor of ``(team, source, scope)``, read inside the caller's transaction."""
+        c = t.sync_cursors.c
+        row = conn.execute(
+            select(c.value, c.etag, c.updated_at).where(
+                c.team == team, c.source == source, c.scope == scope
+            )
+        ).first()
+        return Cursor(row.value, row.etag, row.updated_at) if row is not None else None
+
+    def set_cursor(
+        self,
+        conn: Connection,
+        team: str,
+        source: str,
+        scope: str,
+        value: str,
+        *,
+        now: datetime,
+        etag: str | None = None,
+    ) -> None:
+        """Move the cursor, in the same transaction as the page it covers."""
+        insert = dialect_insert(conn, t.sync_cursors).values(
+            team=team, source=source, scope=scope, value=value, etag=etag, updated_at=now
+        )
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["team", "source", "scope"],
+                set_={"value": value, "etag": etag, "updated_at": now},
+            )
+        )
+
+    # ------------------------------------------------------------------ leases
+
+    def try_lease(
+        self,
+        name: str,
+        holder: str,
+        ttl: timedelta,
+        now: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Take or renew lease ``name`` until ``now + ttl``; False while another holder has it."""
+        with self._use(conn, write=True) as c:
+            insert = dialect_insert(c, t.leases).values(
+                name=name, holder=holder, expires_at=now + ttl
+            )
+            stmt = insert.on_conflict_do_update(
+                index_elements=["name"],
+                set_={"holder": holder, "expires_at": now + ttl},
+                where=(t.leases.c.expires_at <= now) | (t.leases.c.holder == holder),
+            )
+            return bool(c.execute(stmt).rowcount == 1)
+
+    def release_lease(self, name: str, holder: str, *, conn: Connection | None = None) -> bool:
+        """Give lease ``name`` back; False when ``holder`` did not hold it."""
+        stmt = delete(t.leases).where(t.leases.c.name == name, t.leases.c.holder == holder)
+        with self._use(conn, write=True) as c:
+            return bool(c.execute(stmt).rowcount == 1)
+
+    # ------------------------------------------------------------------ digests
+
+    def claim_digest(
+        self, team: str, week: str, holder: str, now: datetime, *, conn: Connection | None = None
+    ) -> bool:
+        """Claim posting ``team``'s digest of ``week``; True only for the first claimer."""
+        values = {"team": team, "week": week, "claimed_at": now, "claimed_by": holder}
+        with self._use(conn, write=True) as c:
+            return _claimed(c, t.digest_ledger, values)
+
+    def record_digest_posted(
+        self,
+        team: str,
+        week: str,
+        *,
+        channel: str,
+        message_ts: str,
+        now: datetime,
+        conn: Connection | None = None,
+    ) -> None:
+        """Note where and when the claimed digest was posted."""
+        d = t.digest_ledger.c
+        stmt = (
+            update(t.digest_ledger)
+            .where(d.team == team, d.week == week)
+            .values(channel=channel, message_ts=message_ts, posted_at=now)
+        )
+        with self._use(conn, write=True) as c:
+            c.execute(stmt)
+
+    def release_digest_claim(
+        self, team: str, week: str, holder: str, *, conn: Connection | None = None
+    ) -> bool:
+        """Drop an unposted claim of ``holder`` (the post failed before Slack accepted it)."""
+        d = t.digest_ledger.c
+        stmt = delete(t.digest_ledger).where(
+            d.team == team, d.week == week, d.claimed_by == holder, d.posted_at.is_(None)
+        )
+        with self._use(conn, write=True) as c:
+            return bool(c.execute(stmt).rowcount == 1)
+
+    def digest_entry(
+        self, team: str, week: str, *, conn: Connection | None = None
+    ) -> DigestEntry | None:
+        """The ledger row of ``team``'s digest of ``week``, if claimed."""
+        d = t.digest_ledger.c
+        stmt = select(t.digest_ledger).where(d.team == team, d.week == week)
+        with self._use(conn, write=False) as c:
+            row = c.execute(stmt).first()
+        if row is None:
+            return None
+        return DigestEntry(
+            row.team,
+            row.week,
+            row.claimed_at,
+            row.claimed_by,
+            row.channel,
+            row.message_ts,
+            row.posted_at,
+        )
+
+    # ------------------------------------------------------------------ alerts
+
+    def claim_alert(
+        self,
+        alert_key: str,
+        level: int,
+        recipient: str,
+        holder: str,
+        now: datetime,
+        *,
+        held_until: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Claim sending ``level`` of an alert to ``recipient``; True only for the first claimer."""
+        values = {
+            "alert_key": alert_key,
+            "level": level,
+            "recipient": recipient,
+            "claimed_at": now,
+            "claimed_by": holder,
+            "held_until": held_until,
+        }
+        with self._use(conn, write=True) as c:
+            return _claimed(c, t.alert_ledger, values)
+
+    def _alert_update(
+        self, key: tuple[str, int, str], conn: Connection | None, **values: Any
+    ) -> bool:
+        a = t.alert_ledger.c
+        stmt = (
+            update(t.alert_ledger)
+            .where(a.alert_key == key[0], a.level == key[1], a.recipient == key[2])
+            .values(**values)
+        )
+        with self._use(conn, write=True) as c:
+            return bool(c.execute(stmt).rowcount == 1)
+
+    def mark_alert_sent(
+        self,
+        alert_key: str,
+        level: int,
+        recipient: str,
+        *,
+        channel: str,
+        message_ts: str,
+        now: datetime,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Note that a claimed alert was delivered (clears any hold)."""
+        key = (alert_key, level, recipient)
+        values = {"channel": channel, "message_ts": message_ts, "sent_at": now, "held_until": None}
+        return self._alert_update(key, conn, **values)
+
+    def hold_alert(
+        self,
+        alert_key: str,
+        level: int,
+        recipient: str,
+        until: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Hold a claimed, unsent alert until the recipient's next working hour."""
+        return self._alert_update((alert_key, level, recipient), conn, held_until=until)
+
+    def acknowledge_alert(
+        self, alert_key: str, by_user: str, now: datetime, *, conn: Connection | None = None
+    ) -> int:
+        """Acknowledge every level and recipient of ``alert_key``; returns the rows touched."""
+        a = t.alert_ledger.c
+        stmt = (
+            update(t.alert_ledger)
+            .where(a.alert_key == alert_key, a.acknowledged_at.is_(None))
+            .values(acknowledged_by=by_user, acknowledged_at=now)
+        )
+        with self._use(conn, write=True) as c:
+            return int(c.execute(stmt).rowcount)
+
+    def alert_entries(self, alert_key: str, *, conn: Connection | None = None) -> list[AlertEntry]:
+        """Every ledger row of ``alert_key`` (levels claimed, sent, held, acknowledged)."""
+        a = t.alert_ledger.c
+        stmt = select(t.alert_ledger).where(a.alert_key == alert_key).order_by(a.level, a.recipient)
+        with self._use(conn, write=False) as c:
+            return [AlertEntry(*row) for row in c.execute(stmt)]
+
+    def due_held_alerts(self, now: datetime, *, conn: Connection | None = None) -> list[AlertEntry]:
+        """Claimed, unsent alerts whose hold has expired by ``now``."""
+        a = t.alert_ledger.c
+        stmt = (
+            select(t.alert_ledger)
+            .where(a.sent_at.is_(None), a.held_until <= now, a.acknowledged_at.is_(None))
+            .order_by(a.held_until, a.alert_key, a.level, a.recipient)
+        )
+        with self._use(conn, write=False) as c:
+            return [AlertEntry(*row) for row in c.execute(stmt)]

@@ -1,0 +1,27 @@
+"""Alembic environment: runs online against the URL passed by ``bot.store.migrate``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.store.db import make_engine
+from bot.store.tables import metadata
+
+config = context.config
+url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+if not url:
+    raise RuntimeError("no database URL: call bot.store.migrate.upgrade(url)")
+
+engine = make_engine(str(url))
+try:
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+finally:
+    engine.dispose()

@@ -1,0 +1,21 @@
+"""The ``Store``: one object the rest of Crosswalk uses for every read and write."""
+
+from __future__ import annotations
+
+from bot.store.facts import FactsMixin
+from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
+from bot.store.lookups import ItemJourney, LookupsMixin
+from bot.store.people import PeopleMixin, SlackUser, Snooze
+from bot.store.windows import WindowsMixin
+
+
+class Store(LookupsMixin, FactsMixin, WindowsMixin, LedgersMixin, PeopleMixin):
+    """Repository over one Engine: ``Store(make_engine(url))``.
+
+    Methods take an optional ``conn`` (from ``transaction()``) to join a transaction;
+    without it each call runs in a transaction of its own. Cursor methods always take it,
+    so a cursor only moves together with the page it covers.
+    """
+
+
+__all__ = ["AlertEntry", "Cursor", "DigestEntry", "ItemJourney", "SlackUser", "Snooze", "Store"]
