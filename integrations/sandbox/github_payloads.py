@@ -1,0 +1,495 @@
+"""JSON shapes of the GitHub REST sandbox, built to GitHub's published schemas.
+
+Every builder returns exactly the keys GitHub's own responses carry for that endpoint:
+a pull request in a list lacks ``merged``, ``additions`` and the other detail keys that
+the single-pull payload has, so PyGithub's lazy completion stays observable.
+"""
+
+from __future__ import annotations
+
+import base64
+import zlib
+from datetime import datetime
+from typing import Any
+
+from integrations.sandbox.world import GhCommit, GhPull, GhRelease, GhRepo, GhReview, GitHubState
+
+Json = dict[str, Any]
+WEB = "https://github.sandbox.test"  # html_url host: people follow these, clients never do
+
+
+def ts(value: datetime | None) -> str | None:
+    """RFC 3339 UTC with a ``Z``, as GitHub writes timestamps."""
+    return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def node_id(kind: str, ident: object) -> str:
+    """An opaque GraphQL node id."""
+    return base64.b64encode(f"{kind}:{ident}".encode()).decode()
+
+
+class Payloads:
+    """Builds response bodies whose URLs point back at the sandbox ``api`` root."""
+
+    def __init__(self, api: str, state: GitHubState) -> None:
+        self.api = api.rstrip("/")
+        self.state = state
+
+    # ---- users --------------------------------------------------------------------------
+
+    def user(self, login: str) -> Json:
+        """A ``simple-user``."""
+        known = self.state.users.get(login)
+        ident = known.id if known else zlib.crc32(login.encode()) % 10_000_000
+        kind = known.type if known else ("Bot" if login.endswith("[bot]") else "User")
+        if not known and any(r.owner == login for r in self.state.repos.values()):
+            kind = "Organization"  # repository owners the world does not list as people
+        url = f"{self.api}/users/{login}"
+        return {
+            "login": login,
+            "id": ident,
+            "node_id": node_id("User", ident),
+            "avatar_url": f"{WEB}/avatars/{ident}",
+            "gravatar_id": "",
+            "url": url,
+            "html_url": f"{WEB}/{login}",
+            "followers_url": f"{url}/followers",
+            "following_url": f"{url}/following{{/other_user}}",
+            "gists_url": f"{url}/gists{{/gist_id}}",
+            "starred_url": f"{url}/starred{{/owner}}{{/repo}}",
+            "subscriptions_url": f"{url}/subscriptions",
+            "organizations_url": f"{url}/orgs",
+            "repos_url": f"{url}/repos",
+            "events_url": f"{url}/events{{/privacy}}",
+            "received_events_url": f"{url}/received_events",
+            "type": kind,
+            "user_view_type": "public",
+            "site_admin": False,
+        }
+
+    def full_user(self, login: str, created: datetime) -> Json:
+        """The ``/user`` and ``/users/{login}`` shape (public-user)."""
+        known = self.state.users.get(login)
+        return {
+            **self.user(login),
+            "name": known.name if known else None,
+            "company": None,
+            "blog": "",
+            "location": None,
+            "email": known.email if known else None,
+            "hireable": None,
+            "bio": None,
+            "twitter_username": None,
+            "public_repos": 0,
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": ts(created),
+            "updated_at": ts(created),
+        }
+
+    # ---- repositories -------------------------------------------------------------------
+
+    def repo(self, r: GhRepo, created: datetime) -> Json:
+        """A ``repository`` (the shape nested in pull heads and served by ``/repos/{o}/{r}``)."""
+        url = f"{self.api}/repos/{r.full_name}"
+        html = f"{WEB}/{r.full_name}"
+        names = [
+            "assignees/{user}",
+            "git/blobs{/sha}",
+            "branches{/branch}",
+            "collaborators{/collaborator}",
+            "comments{/number}",
+            "commits{/sha}",
+            "compare/{base}...{head}",
+            "contents/{+path}",
+            "contributors",
+            "deployments",
+            "downloads",
+            "events",
+            "forks",
+            "git/commits{/sha}",
+            "git/refs{/sha}",
+            "git/tags{/sha}",
+            "hooks",
+            "issues/comments{/number}",
+            "issues/events{/number}",
+            "issues{/number}",
+            "keys{/key_id}",
+            "labels{/name}",
+            "languages",
+            "merges",
+            "milestones{/number}",
+            "notifications{?since,all,participating}",
+            "pulls{/number}",
+            "releases{/id}",
+            "stargazers",
+            "statuses/{sha}",
+            "subscribers",
+            "subscription",
+            "tags",
+            "teams",
+            "git/trees{/sha}",
+            "{archive_format}{/ref}",
+        ]
+        keys = [
+            "assignees_url",
+            "blobs_url",
+            "branches_url",
+            "collaborators_url",
+            "comments_url",
+            "commits_url",
+            "compare_url",
+            "contents_url",
+            "contributors_url",
+            "deployments_url",
+            "downloads_url",
+            "events_url",
+            "forks_url",
+            "git_commits_url",
+            "git_refs_url",
+            "git_tags_url",
+            "hooks_url",
+            "issue_comment_url",
+            "issue_events_url",
+            "issues_url",
+            "keys_url",
+            "labels_url",
+            "languages_url",
+            "merges_url",
+            "milestones_url",
+            "notifications_url",
+            "pulls_url",
+            "releases_url",
+            "stargazers_url",
+            "statuses_url",
+            "subscribers_url",
+            "subscription_url",
+            "tags_url",
+            "teams_url",
+            "trees_url",
+            "archive_url",
+        ]
+        links = {key: f"{url}/{suffix}" for key, suffix in zip(keys, names, strict=True)}
+        open_count = sum(1 for p in r.pulls.values() if p.state == "open")
+        return {
+            "id": r.id,
+            "node_id": node_id("Repository", r.id),
+            "name": r.name,
+            "full_name": r.full_name,
+            "owner": self.user(r.owner),
+            "private": r.private,
+            "html_url": html,
+            "description": None,
+            "fork": False,
+            "url": url,
+            **links,
+            "git_url": f"git://github.sandbox.test/{r.full_name}.git",
+            "ssh_url": f"git@github.sandbox.test:{r.full_name}.git",
+            "clone_url": f"{html}.git",
+            "svn_url": html,
+            "mirror_url": None,
+            "homepage": None,
+            "language": "Python",
+            "forks_count": 0,
+            "forks": 0,
+            "stargazers_count": 0,
+            "watchers_count": 0,
+            "watchers": 0,
+            "size": len(r.commits),
+            "default_branch": r.default_branch,
+            "open_issues_count": open_count,
+            "open_issues": open_count,
+            "is_template": False,
+            "topics": [],
+            "has_issues": True,
+            "has_projects": False,
+            "has_wiki": False,
+            "has_pages": False,
+            "has_downloads": True,
+            "has_discussions": False,
+            "archived": False,
+            "disabled": False,
+            "visibility": "private" if r.private else "public",
+            "pushed_at": ts(self.pushed_at(r, created)),
+            "created_at": ts(created),
+            "updated_at": ts(self.pushed_at(r, created)),
+            "license": None,
+            "permissions": {
+                "admin": False,
+                "maintain": False,
+                "push": True,
+                "triage": True,
+                "pull": True,
+            },
+            "allow_forking": True,
+            "web_commit_signoff_required": False,
+        }
+
+    def full_repo(self, r: GhRepo, created: datetime) -> Json:
+        """A ``full-repository``: ``/repos/{o}/{r}``, with the settings nested copies lack."""
+        return {
+            **self.repo(r, created),
+            **({"organization": self.user(r.owner)} if r.owner not in self.state.users else {}),
+            "temp_clone_token": "",
+            "allow_squash_merge": True,
+            "allow_merge_commit": True,
+            "allow_rebase_merge": True,
+            "allow_auto_merge": False,
+            "delete_branch_on_merge": False,
+            "allow_update_branch": False,
+            "use_squash_pr_title_as_default": False,
+            "squash_merge_commit_title": "COMMIT_OR_PR_TITLE",
+            "squash_merge_commit_message": "COMMIT_MESSAGES",
+            "merge_commit_title": "MERGE_MESSAGE",
+            "merge_commit_message": "PR_TITLE",
+            "custom_properties": {},
+            "network_count": 0,
+            "subscribers_count": 0,
+        }
+
+    @staticmethod
+    def pushed_at(r: GhRepo, created: datetime) -> datetime:
+        """The time of the newest commit (the repository's ``pushed_at``)."""
+        return max((c.date for c in r.commits.values()), default=created)
+
+    # ---- pull requests ------------------------------------------------------------------
+
+    def pull_simple(self, r: GhRepo, p: GhPull, created: datetime) -> Json:
+        """A ``pull-request-simple``: one item of the pulls list."""
+        url = f"{self.api}/repos/{r.full_name}/pulls/{p.number}"
+        issue = f"{self.api}/repos/{r.full_name}/issues/{p.number}"
+        html = f"{WEB}/{r.full_name}/pull/{p.number}"
+        statuses = f"{self.api}/repos/{r.full_name}/statuses/{p.head_sha}"
+        repo = self.repo(r, created)
+        base_sha = r.branches.get(p.base_ref, "")
+
+        def side(ref: str, sha: str) -> Json:
+            return {
+                "label": f"{r.owner}:{ref}",
+                "ref": ref,
+                "sha": sha,
+                "user": self.user(r.owner),
+                "repo": repo,
+            }
+
+        return {
+            "url": url,
+            "id": p.id,
+            "node_id": node_id("PullRequest", p.id),
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "issue_url": issue,
+            "commits_url": f"{url}/commits",
+            "review_comments_url": f"{url}/comments",
+            "review_comment_url": f"{self.api}/repos/{r.full_name}/pulls/comments{{/number}}",
+            "comments_url": f"{issue}/comments",
+            "statuses_url": statuses,
+            "number": p.number,
+            "state": p.state,
+            "locked": False,
+            "title": p.title,
+            "user": self.user(p.user),
+            "body": p.body or None,
+            "labels": [],
+            "milestone": None,
+            "active_lock_reason": None,
+            "created_at": ts(p.created_at),
+            "updated_at": ts(p.updated_at),
+            "closed_at": ts(p.closed_at),
+            "merged_at": ts(p.merged_at),
+            "merge_commit_sha": p.merge_commit_sha,
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [self.user(login) for login in p.requested_reviewers],
+            "requested_teams": [],
+            "head": side(p.head_ref, p.head_sha),
+            "base": side(p.base_ref, base_sha),
+            "_links": {
+                "self": {"href": url},
+                "html": {"href": html},
+                "issue": {"href": issue},
+                "comments": {"href": f"{issue}/comments"},
+                "review_comments": {"href": f"{url}/comments"},
+                "review_comment": {
+                    "href": f"{self.api}/repos/{r.full_name}/pulls/comments{{/number}}"
+                },
+                "commits": {"href": f"{url}/commits"},
+                "statuses": {"href": statuses},
+            },
+            "author_association": "MEMBER",
+            "auto_merge": None,
+            "draft": p.draft,
+        }
+
+    def pull_full(self, r: GhRepo, p: GhPull, created: datetime) -> Json:
+        """A ``pull-request``: the single-pull payload, with the detail keys lists lack."""
+        merged = p.merged_at is not None
+        return {
+            **self.pull_simple(r, p, created),
+            "merged": merged,
+            "mergeable": None if p.state == "closed" else True,
+            "rebaseable": None,
+            "mergeable_state": "unknown" if p.state == "closed" else "clean",
+            "merged_by": self.user(self.state.viewer) if merged else None,
+            "comments": 0,
+            "review_comments": 0,
+            "maintainer_can_modify": False,
+            "commits": len(p.commits),
+            "additions": 10 * len(p.commits),
+            "deletions": 2 * len(p.commits),
+            "changed_files": len(p.commits),
+        }
+
+    def review(self, r: GhRepo, p: GhPull, rv: GhReview) -> Json:
+        """A ``pull-request-review``."""
+        html = f"{WEB}/{r.full_name}/pull/{p.number}#pullrequestreview-{rv.id}"
+        pull_url = f"{self.api}/repos/{r.full_name}/pulls/{p.number}"
+        payload: Json = {
+            "id": rv.id,
+            "node_id": node_id("PullRequestReview", rv.id),
+            "user": self.user(rv.user),
+            "body": rv.body,
+            "state": rv.state,
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "author_association": "MEMBER",
+            "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
+            "commit_id": rv.commit_id or None,
+        }
+        if rv.submitted_at is not None:  # GitHub omits the key on pending reviews
+            payload["submitted_at"] = ts(rv.submitted_at)
+        return payload
+
+    # ---- commits, tags, releases --------------------------------------------------------
+
+    def commit(self, r: GhRepo, c: GhCommit) -> Json:
+        """A ``commit`` (list item of PR commits and compare)."""
+        url = f"{self.api}/repos/{r.full_name}/commits/{c.sha}"
+        person = {
+            "name": c.author_login,
+            "email": f"{c.author_login}@users.sandbox.test",
+            "date": ts(c.date),
+        }
+        return {
+            "url": url,
+            "sha": c.sha,
+            "node_id": node_id("Commit", c.sha),
+            "html_url": f"{WEB}/{r.full_name}/commit/{c.sha}",
+            "comments_url": f"{url}/comments",
+            "commit": {
+                "url": f"{self.api}/repos/{r.full_name}/git/commits/{c.sha}",
+                "author": person,
+                "committer": person,
+                "message": c.message,
+                "tree": {"url": f"{self.api}/repos/{r.full_name}/git/trees/{c.sha}", "sha": c.sha},
+                "comment_count": 0,
+                "verification": {
+                    "verified": False,
+                    "reason": "unsigned",
+                    "signature": None,
+                    "payload": None,
+                    "verified_at": None,
+                },
+            },
+            "author": self.user(c.author_login),
+            "committer": self.user(c.author_login),
+            "parents": [
+                {
+                    "url": f"{self.api}/repos/{r.full_name}/commits/{sha}",
+                    "html_url": f"{WEB}/{r.full_name}/commit/{sha}",
+                    "sha": sha,
+                }
+                for sha in c.parents
+            ],
+        }
+
+    def tag(self, r: GhRepo, name: str, sha: str) -> Json:
+        """A ``tag`` list item."""
+        return {
+            "name": name,
+            "node_id": node_id("Ref", f"{r.full_name}:{name}"),
+            "commit": {"sha": sha, "url": f"{self.api}/repos/{r.full_name}/commits/{sha}"},
+            "zipball_url": f"{self.api}/repos/{r.full_name}/zipball/refs/tags/{name}",
+            "tarball_url": f"{self.api}/repos/{r.full_name}/tarball/refs/tags/{name}",
+        }
+
+    def release(self, r: GhRepo, rel: GhRelease) -> Json:
+        """A ``release``."""
+        url = f"{self.api}/repos/{r.full_name}/releases/{rel.id}"
+        return {
+            "url": url,
+            "html_url": f"{WEB}/{r.full_name}/releases/tag/{rel.tag_name}",
+            "assets_url": f"{url}/assets",
+            "upload_url": f"{self.api}/repos/{r.full_name}/releases/{rel.id}/assets{{?name,label}}",
+            "tarball_url": f"{self.api}/repos/{r.full_name}/tarball/{rel.tag_name}",
+            "zipball_url": f"{self.api}/repos/{r.full_name}/zipball/{rel.tag_name}",
+            "id": rel.id,
+            "node_id": node_id("Release", rel.id),
+            "tag_name": rel.tag_name,
+            "target_commitish": rel.target_commitish,
+            "name": rel.name,
+            "body": rel.body,
+            "draft": rel.draft,
+            "prerelease": rel.prerelease,
+            "immutable": False,
+            "created_at": ts(rel.created_at),
+            "published_at": ts(rel.published_at),
+            "updated_at": ts(rel.published_at or rel.created_at),
+            "author": self.user(rel.author),
+            "assets": [],
+        }
+
+    def compare(
+        self,
+        r: GhRepo,
+        basehead: str,
+        status: str,
+        ahead: list[GhCommit],
+        behind: int,
+        base: GhCommit,
+        merge_base: GhCommit,
+        page: list[GhCommit],
+        first_page: bool,
+    ) -> Json:
+        """A ``commit-comparison`` holding one page of the ahead commits."""
+        payload: Json = {
+            "url": f"{self.api}/repos/{r.full_name}/compare/{basehead}",
+            "html_url": f"{WEB}/{r.full_name}/compare/{basehead}",
+            "permalink_url": f"{WEB}/{r.full_name}/compare/{r.owner}:{base.sha}...{r.owner}:"
+            f"{ahead[-1].sha if ahead else base.sha}",
+            "diff_url": f"{WEB}/{r.full_name}/compare/{basehead}.diff",
+            "patch_url": f"{WEB}/{r.full_name}/compare/{basehead}.patch",
+            "base_commit": self.commit(r, base),
+            "merge_base_commit": self.commit(r, merge_base),
+            "status": status,
+            "ahead_by": len(ahead),
+            "behind_by": behind,
+            "total_commits": len(ahead),
+            "commits": [self.commit(r, c) for c in page],
+        }
+        if first_page:  # GitHub sends files only with the first page
+            payload["files"] = []
+        return payload
+
+    def rate_limit(self, limit: int, used: int, reset: int) -> Json:
+        """The ``rate-limit-overview`` of ``/rate_limit`` (only ``core`` moves in the sandbox)."""
+        core = {"limit": limit, "used": used, "remaining": max(limit - used, 0), "reset": reset}
+        buckets = {
+            "search": 30,
+            "graphql": 5000,
+            "integration_manifest": 5000,
+            "source_import": 100,
+            "code_scanning_upload": 1000,
+            "code_scanning_autofix": 10,
+            "actions_runner_registration": 10000,
+            "scim": 15000,
+            "dependency_snapshots": 100,
+            "code_search": 10,
+        }
+        resources = {
+            name: {"limit": size, "used": 0, "remaining": size, "reset": reset}
+            for name, size in buckets.items()
+        }
+        return {"resources": {"core": core, **resources}, "rate": core}
