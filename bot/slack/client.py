@@ -1,0 +1,282 @@
+"""The one Slack Web API client factory and the small ``Messenger`` the use-cases talk to.
+
+Policies live here, at the client edge: bounded retries on 429 (honouring ``Retry-After``
+up to a cap, so a long limit surfaces as :class:`~bot.errors.RateLimited` instead of
+blocking the process) and on connection errors; every :class:`SlackApiError` is translated
+into :mod:`bot.errors` with a message that names Slack and never carries the token.
+Non-idempotent posts are not retried on 5xx: the callers' ledgers decide.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError, SlackRequestError
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from slack_sdk.webhook import WebhookClient
+
+from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+
+log = logging.getLogger(__name__)
+
+SERVICE = "Slack"
+TOKEN_VARIABLE = "SLACK_BOT_TOKEN"  # noqa: S105 (the variable's name, not a secret)
+DEFAULT_BASE_URL = "https://slack.com/api/"
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive",
+                         "token_expired"})
+NOT_FOUND_ERRORS = frozenset({"channel_not_found", "users_not_found", "user_not_found",
+                              "message_not_found", "file_not_found"})
+T = TypeVar("T")
+
+
+class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retry a 429 at most ``max_retry_count`` times, when ``Retry-After`` ≤ ``max_wait``."""
+
+    def __init__(self, max_retry_count: int = 2, *, max_wait: float = 30.0) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self, *, state: RetryState, request: HttpRequest,
+        response: HttpResponse | None = None, error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        return _retry_after(response.headers) <= self.max_wait
+
+
+def make_web_client(
+    token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 10.0, *,
+    rate_limit_retries: int = 2, max_retry_wait: float = 30.0, connection_retries: int = 2,
+) -> WebClient:
+    """A ``WebClient`` with an explicit timeout and bounded 429 and connection retries."""
+    handlers: list[RetryHandler] = [
+        BoundedRateLimitRetryHandler(rate_limit_retries, max_wait=max_retry_wait),
+        ConnectionErrorRetryHandler(max_retry_count=connection_retries),
+    ]
+    return WebClient(
+        token=token, base_url=base_url if base_url.endswith("/") else base_url + "/",
+        timeout=max(1, math.ceil(timeout)), retry_handlers=handlers,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PostedMessage:
+    """Where a message landed: its conversation id and ``ts``."""
+
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlackPerson:
+    """A Slack user as the bot needs it (``tz`` is an IANA name)."""
+
+    id: str
+    tz: str
+    name: str = ""
+    real_name: str = ""
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SlackIdentity:
+    """What ``auth.test`` says about the bot token."""
+
+    team_id: str
+    team: str
+    user_id: str
+    bot_id: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class UploadedFile:
+    """A file shared by ``upload_png``."""
+
+    id: str
+    permalink: str
+
+
+class Messenger:
+    """The few Slack calls Crosswalk makes, with errors translated into ``bot.errors``."""
+
+    def __init__(self, client: WebClient, *, response_timeout: float = 10.0) -> None:
+        self.client = client
+        self._response_timeout = response_timeout
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *,
+        thread_ts: str | None = None,
+    ) -> PostedMessage:
+        """Post into a channel (or a user id's DM); ``text`` is the notification fallback."""
+        r = self._call("chat.postMessage", lambda: self.client.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts))
+        return PostedMessage(str(r["channel"]), str(r["ts"]))
+
+    def post_ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """Show a message to one user in a channel; returns its ``message_ts``."""
+        r = self._call("chat.postEphemeral", lambda: self.client.chat_postEphemeral(
+            channel=channel, user=user, text=text, blocks=blocks))
+        return str(r["message_ts"])
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None,
+    ) -> PostedMessage:
+        """Replace a message's text (and blocks, when given)."""
+        r = self._call("chat.update", lambda: self.client.chat_update(
+            channel=channel, ts=ts, text=text, blocks=blocks))
+        return PostedMessage(str(r["channel"]), str(r["ts"]))
+
+    def open_dm(self, user_id: str) -> str:
+        """The id of the bot's DM conversation with ``user_id``."""
+        r = self._call("conversations.open",
+                       lambda: self.client.conversations_open(users=[user_id]))
+        return str(r["channel"]["id"])
+
+    def lookup_user_by_email(self, email: str) -> SlackPerson:
+        """The Slack user with ``email``; ``NotFound`` when there is none."""
+        r = self._call("users.lookupByEmail",
+                       lambda: self.client.users_lookupByEmail(email=email))
+        return _person(r["user"])
+
+    def user_info(self, user_id: str) -> SlackPerson:
+        """One user by id, with their timezone."""
+        r = self._call("users.info", lambda: self.client.users_info(user=user_id))
+        return _person(r["user"])
+
+    def upload_png(
+        self, channel: str, content: bytes, filename: str, *, title: str | None = None,
+        thread_ts: str | None = None, initial_comment: str | None = None,
+        alt_text: str | None = None,
+    ) -> UploadedFile:
+        """Share a PNG into a channel (or a thread of it) with ``files_upload_v2``."""
+        r = self._call("files.upload_v2", lambda: self.client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title or filename,
+            thread_ts=thread_ts, initial_comment=initial_comment, alt_txt=alt_text))
+        f = r["files"][0]
+        return UploadedFile(str(f["id"]), str(f.get("permalink", "")))
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish the App Home tab for ``user_id``."""
+        self._call("views.publish", lambda: self.client.views_publish(user_id=user_id, view=view))
+
+    def post_to_response_url(self, response_url: str, payload: dict[str, Any]) -> None:
+        """POST a deferred slash-command reply (``response_type``, ``text``, ``blocks``)."""
+        hook = WebhookClient(response_url, timeout=max(1, math.ceil(self._response_timeout)),
+                             retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+        try:
+            response = hook.send_dict(payload)
+        except (SlackClientError, OSError) as exc:
+            # The URL is a bearer secret: name the failure, never the address.
+            raise Unavailable(SERVICE, "response_url unreachable",
+                              detail=type(exc).__name__) from None
+        if response.status_code != 200:
+            raise IntegrationError(SERVICE, f"response_url answered {response.status_code}",
+                                   detail=str(response.body)[:200])
+
+    def auth_test(self) -> SlackIdentity:
+        """Who the token belongs to; ``AuthError`` when Slack rejects it."""
+        r = self._call("auth.test", self.client.auth_test)
+        return SlackIdentity(str(r["team_id"]), str(r.get("team", "")), str(r["user_id"]),
+                             str(r.get("bot_id", "")), str(r.get("url", "")))
+
+    def channel_exists(self, channel: str) -> bool:
+        """Whether a channel id (or ``#name``) exists and is visible to the bot."""
+        if channel.startswith("#") or not channel[:1].isupper():
+            return any(c.get("name") == channel.removeprefix("#") for c in self._channels())
+        try:
+            self._call("conversations.info",
+                       lambda: self.client.conversations_info(channel=channel))
+        except NotFound:
+            return False
+        return True
+
+    # ---- internals -----------------------------------------------------------------------
+
+    def _channels(self) -> Iterator[dict[str, Any]]:
+        cursor: str | None = None
+        for _ in range(1000):  # a cap, so a server that never ends a listing cannot hang us
+            with translate_errors("conversations.list"):
+                r = self.client.conversations_list(
+                    types="public_channel,private_channel", limit=200, cursor=cursor,
+                    exclude_archived=True)
+            yield from r["channels"]
+            cursor = (r.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return
+
+    def _call(self, method: str, call: Callable[[], T]) -> T:
+        with translate_errors(method):
+            return call()
+
+
+@contextmanager
+def translate_errors(method: str) -> Iterator[None]:
+    """Turn ``slack_sdk`` failures inside the block into ``bot.errors`` (token-free)."""
+    try:
+        yield
+    except SlackApiError as exc:
+        raise _translate(method, exc) from None
+    except SlackRequestError as exc:
+        raise IntegrationError(SERVICE, f"{method} request failed",
+                               detail=type(exc).__name__) from None
+    except (SlackClientError, OSError) as exc:  # timeouts, refused and reset connections
+        log.warning("slack.unavailable method=%s error=%s", method, type(exc).__name__)
+        raise Unavailable(SERVICE, f"{method} failed: {type(exc).__name__}") from None
+
+
+def _translate(method: str, exc: SlackApiError) -> IntegrationError:
+    response = exc.response
+    status = int(getattr(response, "status_code", 0) or 0)
+    data = getattr(response, "data", None)
+    code = str(data.get("error", "")) if isinstance(data, dict) else ""
+    log.warning("slack.api_error method=%s status=%s error=%s", method, status, code)
+    if code in AUTH_ERRORS:
+        return AuthError(SERVICE, f"{method} rejected the bot token ({code}); check "
+                         f"{TOKEN_VARIABLE}", detail=code)
+    if status == 429 or code in ("ratelimited", "rate_limited"):
+        headers = getattr(response, "headers", {}) or {}
+        return RateLimited(SERVICE, f"{method} is rate limited",
+                           retry_after=_retry_after(headers), detail=code)
+    if code in NOT_FOUND_ERRORS:
+        return NotFound(SERVICE, f"{method}: {code}", detail=code)
+    if status >= 500:
+        return Unavailable(SERVICE, f"{method} answered HTTP {status}", detail=code)
+    return IntegrationError(SERVICE, f"{method}: {code or f'HTTP {status}'}", detail=code)
+
+
+def _retry_after(headers: Any) -> float:
+    """``Retry-After`` in seconds from a header mapping (values may be lists); 1 by default."""
+    for name, value in dict(headers).items():
+        if str(name).lower() == "retry-after":
+            first = value[0] if isinstance(value, list | tuple) and value else value
+            try:
+                return float(first)
+            except (TypeError, ValueError):
+                return 1.0
+    return 1.0
+
+
+def _person(user: dict[str, Any]) -> SlackPerson:
+    return SlackPerson(
+        id=str(user["id"]), tz=str(user.get("tz") or "UTC"), name=str(user.get("name", "")),
+        real_name=str(user.get("real_name", "")), is_bot=bool(user.get("is_bot", False)),
+        deleted=bool(user.get("deleted", False)),
+    )
