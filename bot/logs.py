@@ -1,0 +1,159 @@
+"""Logging: event names with fields, key=value on a terminal, JSON lines elsewhere, redacted.
+
+Use ``log = logging.getLogger(__name__)`` and either
+``log.info("sync.page_committed", extra={"fields": {"team": "payments", "items": 100}})`` or
+``event(log, "sync.page_committed", team="payments", items=100)``. The CLI calls
+``configure_logging`` once and ``register_secret`` for every token it read; every record then
+passes a filter that blanks registered secrets and anything shaped like a credential.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+REDACTED = "[REDACTED]"
+QUIET_LOGGERS = ("httpx", "httpcore", "urllib3", "requests_oauthlib", "github")
+MIN_SECRET_LENGTH = 4  # shorter values would blank ordinary words; no real token is that short
+
+_PATTERNS = (
+    # A header line or dict entry: "Authorization: Basic abc", "'Authorization': 'Bearer x'".
+    re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)[^'\"\n,}]+"),
+    re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]{8,}"),
+    re.compile(r"\b(Basic\s+)[A-Za-z0-9+/=]{16,}"),  # case-sensitive: "basic information" stays
+    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]+"),
+    re.compile(r"\bxapp-[A-Za-z0-9-]+"),
+    re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+    re.compile(r"(://[^/:@\s]+:)[^@/\s]+(?=@)"),  # a password in a URL
+)
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Redact ``value`` from every log record from now on."""
+    if value and len(value) >= MIN_SECRET_LENGTH:
+        with _lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets and credential-shaped strings replaced."""
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)  # longest first: one may contain another
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(
+            lambda m: (m.group(1) + REDACTED) if m.re.groups else REDACTED,
+            text,
+        )
+    return text
+
+
+def _redact_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, int | float | bool) or value is None:
+        return value
+    return redact(str(value))
+
+
+class RedactingFilter(logging.Filter):
+    """Rewrites a record's message, args and fields with secrets redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, Mapping):
+            record.fields = {str(key): _redact_value(value) for key, value in fields.items()}
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def _fields(record: logging.LogRecord) -> Mapping[str, object]:
+    fields = getattr(record, "fields", None)
+    return fields if isinstance(fields, Mapping) else {}
+
+
+def _timestamp(record: logging.LogRecord) -> str:
+    return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
+
+
+class KeyValueFormatter(logging.Formatter):
+    """``2026-11-23T09:00:00.000+00:00 INFO sync.page_committed team=payments items=100``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [_timestamp(record), f"{record.levelname:<7}", record.getMessage()]
+        for key, value in _fields(record).items():
+            text = str(value)
+            if not text or any(ch in text for ch in ' "=\n'):
+                text = json.dumps(text)
+            parts.append(f"{key}={text}")
+        line = " ".join(parts)
+        if record.exc_text or record.exc_info:
+            line += "\n" + (record.exc_text or self.formatException(record.exc_info))  # type: ignore[arg-type]
+        return redact(line)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, event, then the event's fields."""
+
+    _RESERVED = frozenset({"ts", "level", "logger", "event", "exc"})
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": _timestamp(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        for key, value in _fields(record).items():
+            name = f"field.{key}" if key in self._RESERVED else key
+            data[name] = value if isinstance(value, int | float | bool | None) else str(value)
+        if record.exc_text or record.exc_info:
+            data["exc"] = record.exc_text or self.formatException(record.exc_info)  # type: ignore[arg-type]
+        return redact(json.dumps(data, ensure_ascii=False))
+
+
+_HANDLER_NAME = "crosswalk"
+
+
+def configure_logging(
+    stream_is_tty: bool, level: int | str = logging.INFO, stream: TextIO | None = None
+) -> logging.Handler:
+    """Install the one root handler (replacing an earlier one of ours) and return it."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler.set_name(_HANDLER_NAME)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(KeyValueFormatter() if stream_is_tty else JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.upper() if isinstance(level, str) else level)
+    for name in QUIET_LOGGERS:
+        # httpx logs every URL at INFO, urllib3 and friends log request details at DEBUG.
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return handler
+
+
+def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: object) -> None:
+    """Log event ``name`` with ``fields``."""
+    logger.log(level, name, extra={"fields": fields}, stacklevel=2)
