@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,38 +14,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from integrations.sandbox.slack_server import SlackServer
-from integrations.sandbox.world import (
-    GitHubState,
-    JiraState,
-    JiraUser,
-    SlackChannel,
-    SlackState,
-    SlackUser,
-    World,
-)
 
-TOKEN = "xoxb-sandbox-test-token"
-BOT, ALICE, BOB, CAROL = "U0BOT00001", "U0ALICE001", "U0BOB00001", "U0CAROL001"
-
-
-def make_world() -> World:
-    slack = SlackState("T0SANDBOX1", "Acme", TOKEN, "signing-secret", BOT, "B0BOT00001")
-    for user in (
-        SlackUser(BOT, "crosswalk", "Crosswalk", "crosswalk@acme.example", is_bot=True),
-        SlackUser(ALICE, "alice", "Alice Archer", "alice@acme.example", tz="America/Los_Angeles"),
-        SlackUser(BOB, "bob", "Bob Baker", "bob@acme.example", tz="Europe/London"),
-        SlackUser(CAROL, "carol", "Carol Chen", "carol@acme.example", tz="Asia/Kolkata"),
-    ):
-        slack.users[user.id] = user
-    slack.channels["C0PAYMENTS"] = SlackChannel("C0PAYMENTS", "payments", members={BOT, ALICE, BOB})
-    slack.channels["C0OUTSIDE1"] = SlackChannel("C0OUTSIDE1", "random", members={ALICE})
-    for i in range(5):
-        slack.channels[f"C0EXTRA{i:03d}"] = SlackChannel(f"C0EXTRA{i:03d}", f"extra-{i}")
-    slack.channels["G0PRIVATE1"] = SlackChannel("G0PRIVATE1", "secret", is_private=True,
-                                                members={BOT})
-    jira = JiraState(JiraUser("acc-1", "Jira Bot", "jira@acme.example"), "jira@acme.example", "t")
-    return World("slack-test", 1, datetime(2026, 11, 23, 12, 0, tzinfo=UTC), jira,
-                 GitHubState("ghp_x", "crosswalk-bot"), slack)
+sys.path.insert(0, str(Path(__file__).parent))
+from slack_world import ALICE, BOB, CAROL, TOKEN, make_world
 
 
 @pytest.fixture(scope="module")
