@@ -33,8 +33,10 @@ def world() -> World:
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[JiraServer]:
-    with JiraServer(build_world(issues=1)) as server:
-        yield server
+    server = JiraServer(build_world(issues=1))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -165,6 +167,7 @@ def test_jql_outside_the_subset_is_a_400_with_error_messages(server: JiraServer)
     with pytest.raises(JIRAError) as caught:
         connect(server).enhanced_search_issues("assignee = currentUser()", fields=["id"])
     assert caught.value.status_code == 400
+    assert caught.value.response is not None
     messages = caught.value.response.json()["errorMessages"]
     assert messages == ["Field 'assignee' does not exist or you do not have permission to view it."]
 
