@@ -1,0 +1,162 @@
+"""Block builders that enforce Block Kit limits, and humane number formatting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.slack.render.escape import link
+
+Block = dict[str, Any]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3000
+MAX_HEADER_TEXT = 150
+MAX_BUTTON_TEXT = 75
+MAX_CONTEXT_ELEMENTS = 10
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` shortened to ``limit`` characters with an ellipsis, never cutting an entity."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]  # don't leave half of "&lt;" behind
+    lt = cut.rfind("<")
+    if lt != -1 and ">" not in cut[lt:]:
+        cut = cut[:lt]  # don't leave half of a <url|label> token behind
+    return cut + "…"
+
+
+def header(text: str) -> Block:
+    """A header block (plain text, ≤ 150 characters)."""
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": clip(text, MAX_HEADER_TEXT), "emoji": True},
+    }
+
+
+def section(text: str) -> Block:
+    """A mrkdwn section (≤ 3000 characters)."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
+
+
+def context(*texts: str) -> Block:
+    """A context block of mrkdwn texts (≤ 10 elements)."""
+    elements = [{"type": "mrkdwn", "text": clip(t, MAX_SECTION_TEXT)} for t in texts]
+    return {"type": "context", "elements": elements[:MAX_CONTEXT_ELEMENTS]}
+
+
+def divider() -> Block:
+    """A divider block."""
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> Block:
+    """A button element."""
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(text, MAX_BUTTON_TEXT), "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style is not None:
+        element["style"] = style
+    return element
+
+
+def bullet_list(
+    lines: Sequence[str],
+    *,
+    intro: str = "",
+    more_url: str | None = None,
+    limit: int = MAX_SECTION_TEXT,
+    max_items: int | None = None,
+) -> str:
+    """Lines as a bulleted mrkdwn list within ``limit`` characters, ending with "and N more"."""
+    n = len(lines)
+    bullets = [f"• {line}" for line in lines]
+    k = n if max_items is None else min(n, max_items)
+    while k >= 0:
+        parts = ([intro] if intro else []) + bullets[:k]
+        if k < n:
+            parts.append(_more(n - k, more_url))
+        text = "\n".join(parts)
+        if len(text) <= limit:
+            return text
+        k -= 1
+    return clip(intro, limit)
+
+
+def _more(n: int, more_url: str | None) -> str:
+    label = f"and {n} more"
+    return f"…{link(more_url, label)}" if more_url else f"…{label}"
+
+
+def limit_blocks(blocks: list[Block], maximum: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
+    """At most ``maximum`` blocks; when cut, the last kept block says how many were left out."""
+    if len(blocks) <= maximum:
+        return blocks
+    kept = blocks[: maximum - 1]
+    return [*kept, context(f"…and {len(blocks) - len(kept)} more blocks left out")]
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def fmt_hours(hours: float | None) -> str:
+    """Calendar hours, humanely: "45 min", "18 h", "3.5 days"."""
+    if hours is None:
+        return "–"
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 48:
+        return f"{_num(hours)} h"
+    return f"{_num(hours / 24)} days"
+
+
+def fmt_working_hours(hours: float | None, day_hours: float = 8.0) -> str:
+    """Working hours, humanely: "45 working min", "6 working h", "2.5 working days"."""
+    if hours is None:
+        return "–"
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} working min"
+    if hours < day_hours or day_hours <= 0:
+        return f"{_num(hours)} working h"
+    days = hours / day_hours
+    return f"{_num(days)} working day{'' if days == 1 else 's'}"
+
+
+def fmt_seconds_working(seconds: float, day_hours: float = 8.0) -> str:
+    """Working seconds, humanely (see :func:`fmt_working_hours`)."""
+    return fmt_working_hours(seconds / 3600.0, day_hours)
+
+
+def fmt_pct(fraction: float | None) -> str:
+    """A fraction as a percentage: "25%"."""
+    return "–" if fraction is None else f"{round(fraction * 100)}%"
+
+
+def _num(value: float) -> str:
+    rounded = round(value, 1)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+
+
+def dig(report: Mapping[str, Any], *path: str) -> Any:
+    """``report[a][b]...`` or None when any step is missing."""
+    node: Any = report
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return None
+        node = node[key]
+    return node
+
+
+def stat_text(stat: Any, fmt: Any) -> str:
+    """ "median X · p85 Y (n=N)" for a ``{count, median, p85}`` statistic."""
+    if not isinstance(stat, Mapping) or not stat.get("count"):
+        return "no data"
+    return f"median {fmt(stat.get('median'))} · p85 {fmt(stat.get('p85'))} (n={stat['count']})"

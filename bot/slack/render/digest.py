@@ -1,0 +1,250 @@
+"""The weekly digest: shared outcomes first, then handoffs, PRs, trend, DORA, chart."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.slack.render.common import (
+    Block,
+    bullet_list,
+    context,
+    dig,
+    divider,
+    fmt_hours,
+    fmt_pct,
+    fmt_working_hours,
+    header,
+    limit_blocks,
+    section,
+    stat_text,
+)
+from bot.slack.render.escape import esc, link, mention
+
+# (label, path into the report, lower_is_better, formatter kind)
+_TREND_METRICS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
+    ("Items delivered", ("delivery", "items_delivered"), False),
+    ("Time to delivery (median)", ("delivery", "lead_time_hours", "median"), True),
+    ("Handoff delay (median)", ("handoffs", "delay_working_hours", "median"), True),
+    ("First review wait (median)", ("pull_requests", "first_review_working_hours", "median"), True),
+    ("PR cycle (median)", ("pull_requests", "cycle_hours", "median"), True),
+    ("Change failure rate", ("releases", "change_failure_rate"), True),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingItem:
+    """A handoff still waiting for pickup (outside text: summary and url)."""
+
+    key: str
+    summary: str
+    url: str
+    waiting_working_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    """A snooze or acknowledgement of the week, shown in the digest."""
+
+    kind: str  # "snooze" | "ack"
+    subject: str  # item key, "owner/repo#N" or "owner/repo"
+    user_id: str  # our own resolved Slack user id
+    at: datetime
+    until: datetime | None = None  # end of a snooze
+
+
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """The previous weeks' reports (up to 4) the week is compared against."""
+
+    previous: tuple[Mapping[str, Any], ...] = ()
+
+    def baseline(self, path: tuple[str, ...]) -> float | None:
+        """Mean of the previous weeks' values at ``path`` (None when none has a value)."""
+        values = [v for r in self.previous if isinstance(v := dig(r, *path), int | float)]
+        return float(statistics.fmean(values)) if values else None
+
+
+@dataclass(frozen=True, slots=True)
+class DoraLevels:
+    """DORA performance levels ("elite", "high", "medium", "low"; None: not enough data)."""
+
+    deployment_frequency: str | None = None
+    lead_time: str | None = None
+    change_failure_rate: str | None = None
+    time_to_restore: str | None = None
+
+
+def trend_arrow(current: float | None, baseline: float | None, lower_is_better: bool) -> str:
+    """ "↑ 25% (worse)" style comparison; "→" within ±5%; "" when either side is missing."""
+    if current is None or baseline is None:
+        return ""
+    if baseline == 0:
+        return "→" if current == 0 else "↑ new"
+    change = (current - baseline) / baseline
+    if abs(change) < 0.05:
+        return "→ steady"
+    arrow = "↑" if change > 0 else "↓"
+    better = (change < 0) == lower_is_better
+    return f"{arrow} {abs(round(change * 100))}% ({'better' if better else 'worse'})"
+
+
+def render_digest(
+    report: Mapping[str, Any],
+    *,
+    trend: Trend,
+    dora: DoraLevels | None,
+    waiting_oldest: Sequence[WaitingItem],
+    acknowledgements: Sequence[Acknowledgement],
+    chart_file_id: str | None,
+    more_url: str | None = None,
+    day_hours: float = 8.0,
+) -> tuple[str, list[Block]]:
+    """Text fallback and blocks of one team's weekly digest (team-level numbers only)."""
+    team = esc(report.get("team", ""))
+    week = esc(report.get("week", ""))
+
+    def wh(hours: Any) -> str:
+        return fmt_working_hours(hours, day_hours)
+
+    delivered = dig(report, "delivery", "items_delivered") or 0
+    releases = dig(report, "releases", "count") or 0
+    failed = dig(report, "releases", "failed") or 0
+    lead = dig(report, "delivery", "lead_time_hours")
+    cfr = dig(report, "releases", "change_failure_rate")
+
+    blocks: list[Block] = [header(f"Crosswalk weekly digest · {team} · {week}")]
+    outcomes = [
+        f"*Items delivered:* {delivered}",
+        f"*Time to delivery:* {stat_text(lead, fmt_hours)}",
+        f"*Releases:* {releases} ({dig(report, 'releases', 'hotfixes') or 0} hotfixes), "
+        f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}",
+        f"*Downtime:* {stat_text(dig(report, 'releases', 'downtime_hours'), fmt_hours)}",
+    ]
+    blocks += [section("*Shared outcomes*\n" + "\n".join(outcomes)), divider()]
+
+    h = report.get("handoffs") or {}
+    handoff_lines = [
+        f"*Handed off:* {h.get('handed_off', 0)} · *picked up:* {h.get('picked_up', 0)}"
+        f" · *returned to product:* {h.get('returned', 0)} · *withdrawn:* {h.get('withdrawn', 0)}",
+        f"*Handoff delay:* {stat_text(h.get('delay_working_hours'), wh)}",
+        f"*Still waiting:* {h.get('waiting', 0)}",
+    ]
+    blocks.append(section("*Handoffs*\n" + "\n".join(handoff_lines)))
+    if waiting_oldest:
+        lines = [
+            f"{link(w.url, w.key)} {esc(w.summary)} — waiting {wh(w.waiting_working_hours)}"
+            for w in waiting_oldest
+        ]
+        oldest = bullet_list(lines, intro="_Oldest waiting:_", more_url=more_url, max_items=5)
+        blocks.append(section(oldest))
+    blocks.append(divider())
+
+    pr = report.get("pull_requests") or {}
+    pr_lines = [
+        f"*Opened:* {pr.get('opened', 0)} · *merged:* {pr.get('merged', 0)}"
+        f" · *merged without review:* {pr.get('merged_without_review', 0)}",
+        f"*Cycle (opened → merged):* {stat_text(pr.get('cycle_hours'), fmt_hours)}",
+        f"*First review wait:* {stat_text(pr.get('first_review_working_hours'), wh)}",
+    ]
+    blocks += [section("*Pull requests*\n" + "\n".join(pr_lines)), divider()]
+
+    trend_lines = _trend_lines(report, trend, wh)
+    if trend_lines:
+        intro = f"*Trend against the previous {len(trend.previous)} weeks*"
+        blocks.append(section(bullet_list(trend_lines, intro=intro)))
+    if dora is not None:
+        blocks.append(section(_dora_text(dora)))
+    if acknowledgements:
+        ack_lines = [_ack_line(a) for a in acknowledgements]
+        intro = "*Snoozed and acknowledged this week*"
+        blocks.append(section(bullet_list(ack_lines, intro=intro, max_items=10)))
+    if chart_file_id:
+        blocks.append(
+            {
+                "type": "image",
+                "slack_file": {"id": chart_file_id},
+                "alt_text": "12-week trend of time to delivery and handoff delay, with releases",
+            }
+        )
+    blocks.append(context("Team-level numbers only · definitions: `crosswalk report`"))
+
+    text = (
+        f"Crosswalk weekly digest for {team}, {week}: {delivered} items delivered, "
+        f"time to delivery median {fmt_hours(dig(lead, 'median') if lead else None)}, "
+        f"{releases} releases ({failed} failed), {h.get('waiting', 0)} handoffs waiting."
+    )
+    return text, limit_blocks(blocks)
+
+
+def _trend_lines(report: Mapping[str, Any], trend: Trend, wh: Callable[[Any], str]) -> list[str]:
+    if not trend.previous:
+        return []
+    lines = []
+    for label, path, lower_better in _TREND_METRICS:
+        current = dig(report, *path)
+        base = trend.baseline(path)
+        arrow = trend_arrow(current, base, lower_better)
+        if not arrow:
+            continue
+        fmt = _formatter(path, wh)
+        lines.append(f"{label}: {fmt(current)} vs {fmt(base)} {arrow}")
+    return lines
+
+
+def _formatter(path: tuple[str, ...], wh: Callable[[Any], str]) -> Callable[[Any], str]:
+    if path[-1] == "change_failure_rate":
+        return fmt_pct
+    if "working" in path[-2]:
+        return wh
+    if path[-1] == "median":
+        return fmt_hours
+    return lambda v: f"{v:.1f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+
+
+def _dora_text(dora: DoraLevels) -> str:
+    parts = [
+        ("Deployment frequency", dora.deployment_frequency),
+        ("Lead time", dora.lead_time),
+        ("Change failure rate", dora.change_failure_rate),
+        ("Time to restore", dora.time_to_restore),
+    ]
+    return "*DORA levels*\n" + " · ".join(f"{name}: *{esc(lvl or 'n/a')}*" for name, lvl in parts)
+
+
+def _ack_line(a: Acknowledgement) -> str:
+    who = mention(a.user_id)
+    if a.kind == "snooze":
+        until = f" until {a.until:%a %d %b %H:%M} UTC" if a.until else ""
+        return f"{esc(a.subject)} snoozed by {who}{until}"
+    return f"{esc(a.subject)} acknowledged by {who}"
+
+
+def classify_dora(
+    *,
+    releases_per_week: float | None,
+    lead_time_hours: float | None,
+    change_failure_rate: float | None,
+    restore_hours: float | None,
+) -> DoraLevels:
+    """DORA levels from team figures (thresholds of the DORA State of DevOps reports)."""
+
+    def band(value: float | None, cuts: tuple[float, ...], higher_better: bool) -> str | None:
+        if value is None:
+            return None
+        names = ("elite", "high", "medium", "low")
+        for name, cut in zip(names, cuts, strict=False):
+            if (value >= cut) if higher_better else (value <= cut):
+                return name
+        return "low"
+
+    return DoraLevels(
+        # on demand (≈ daily) / weekly / monthly
+        deployment_frequency=band(releases_per_week, (5.0, 1.0, 0.25), True),
+        lead_time=band(lead_time_hours, (24.0, 168.0, 720.0), False),
+        change_failure_rate=band(change_failure_rate, (0.05, 0.10, 0.15), False),
+        time_to_restore=band(restore_hours, (1.0, 24.0, 168.0), False),
+    )
