@@ -58,8 +58,10 @@ class AlertEntry:
 
 def _claimed(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
     """Insert ``values`` unless the key exists; True only when this call inserted the row."""
-    stmt = dialect_insert(conn, table).values(**values).on_conflict_do_nothing()
-    return conn.execute(stmt).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports -1 for some INSERT ... ON CONFLICT forms.
+    key = next(iter(table.primary_key.columns))
+    stmt = dialect_insert(conn, table).values(**values).on_conflict_do_nothing().returning(key)
+    return conn.execute(stmt).first() is not None
 
 
 class LedgersMixin(StoreBase):
@@ -121,8 +123,8 @@ class LedgersMixin(StoreBase):
                 index_elements=["name"],
                 set_={"holder": holder, "expires_at": now + ttl},
                 where=(t.leases.c.expires_at <= now) | (t.leases.c.holder == holder),
-            )
-            return bool(c.execute(stmt).rowcount == 1)
+            ).returning(t.leases.c.name)
+            return c.execute(stmt).first() is not None
 
     def release_lease(self, name: str, holder: str, *, conn: Connection | None = None) -> bool:
         """Give lease ``name`` back; False when ``holder`` did not hold it."""

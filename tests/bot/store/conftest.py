@@ -1,0 +1,70 @@
+"""Store fixtures: every database test runs on SQLite (a temp file) and on PostgreSQL.
+
+PostgreSQL tests get a database of their own (created here, dropped afterwards), so
+test runs and modules never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, delete
+from sqlalchemy.engine import make_url
+
+from bot.store import migrate
+from bot.store.db import make_engine
+from bot.store.repo import Store
+from bot.store.tables import metadata
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def _fresh_database(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty database of the requested backend, removed afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp.mktemp('store') / 'crosswalk.db'}"
+        return
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"cw_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield base.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """URL of an empty, unmigrated database (one per test)."""
+    yield from _fresh_database(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def migrated_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """URL of a database upgraded to head (one per module and backend)."""
+    for url in _fresh_database(request, tmp_path_factory):
+        migrate.upgrade(url)
+        yield url
+
+
+@pytest.fixture
+def store(migrated_url: str) -> Iterator[Store]:
+    """A Store over the module's database, emptied before the test."""
+    engine = make_engine(migrated_url)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(delete(table))
+    try:
+        yield Store(engine)
+    finally:
+        engine.dispose()
