@@ -44,6 +44,7 @@ from bot.settings_types import (
     TeamName,
     Timezone,
     WeekdayName,
+    shown,
 )
 
 __all__ = ["Duration", "Settings", "SettingsError", "TeamSettings", "load_settings"]
@@ -87,7 +88,7 @@ class JiraSource(_Frozen):
         if (self.project is None) == (self.jql is None):
             raise _at("project", "expected exactly one of project or jql")
         if self.jql is not None and not self.jql.strip():
-            raise _at("jql", 'expected a JQL query, got ""')
+            raise _at("jql", f"expected a JQL query, got {shown(self.jql)}")
         return self
 
 
