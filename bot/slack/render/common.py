@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.slack.render.escape import link
 
@@ -160,3 +162,14 @@ def stat_text(stat: Any, fmt: Any) -> str:
     if not isinstance(stat, Mapping) or not stat.get("count"):
         return "no data"
     return f"median {fmt(stat.get('median'))} · p85 {fmt(stat.get('p85'))} (n={stat['count']})"
+
+
+def fmt_when(instant: datetime | None, tz: str = "UTC") -> str:
+    """An instant in a timezone, short: "Mon 16 Nov 09:00"."""
+    if instant is None:
+        return "–"
+    try:
+        zone: tzinfo = ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    return instant.astimezone(zone).strftime("%a %d %b %H:%M")

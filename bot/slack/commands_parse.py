@@ -1,0 +1,225 @@
+"""Slash-command parsing: command text in, a command value or a one-line error out (pure).
+
+Parsing never raises: hostile text (``<!channel>``, markup, SQL, huge or control-laden
+input) gets the usage text or a precise line. Error lines quote user text only through
+:func:`bot.slack.render.escape.code`, so they are safe to post.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot.slack.render.escape import code, esc
+
+MAX_INPUT = 1000
+MAX_SNOOZE = timedelta(days=30)
+_KEY = re.compile(r"^[A-Z][A-Z0-9]+-\d{1,10}$", re.ASCII)
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
+_DURATION = re.compile(r"^(\d{1,6})([dhm])$", re.ASCII)
+_TEAM = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
+
+
+def usage(command: str = "/crosswalk") -> str:
+    """The usage text for the configured slash command."""
+    c = esc(command)
+    return "\n".join(
+        [
+            f"*Usage:* `{c} <command>`",
+            f"• `{c} summary [team] [week] [share]` — the week's numbers (week like 2026-W46)",
+            f"• `{c} handoffs [team]` — handoffs waiting for pickup",
+            f"• `{c} prs [team]` — pull requests waiting for review or release",
+            f"• `{c} releases [team]` — recent releases",
+            f"• `{c} item KEY` — one item's journey, e.g. `{c} item PAY-12`",
+            f"• `{c} snooze KEY DURATION` — quiet an item's alerts, e.g. `{c} snooze PAY-12 1d`",
+            f"• `{c} teams` — the teams Crosswalk follows",
+            f"• `{c} help` — this text",
+            "The team defaults to the one whose channel you are in; replies are only visible "
+            "to you unless you add `share`.",
+        ]
+    )
+
+
+USAGE = usage()
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """``help``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """``summary [team] [week] [share]``."""
+
+    team: str | None = None
+    week: str | None = None  # "2026-W46"
+    share: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Handoffs:
+    """``handoffs [team]``."""
+
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prs:
+    """``prs [team]``."""
+
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Releases:
+    """``releases [team]``."""
+
+    team: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """``item KEY``."""
+
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """``snooze KEY DURATION`` (calendar time)."""
+
+    key: str
+    duration: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Teams:
+    """``teams``."""
+
+
+Command = Help | Summary | Handoffs | Prs | Releases | Item | Snooze | Teams
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """A safe one-line mrkdwn message; ``show_usage`` asks for the full usage text."""
+
+    message: str
+    show_usage: bool = False
+
+
+def parse(text: str) -> Command | ParseError:
+    """Parse the text after the slash command."""
+    if len(text) > MAX_INPUT:
+        return ParseError(f"That is too long ({len(text)} characters); commands are short.")
+    # Control and other non-printable characters only ever separate words here.
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    words = cleaned.split()
+    if not words:
+        return Help()
+    verb, args = words[0].lower(), words[1:]
+    if verb in ("help", "?"):
+        return Help()
+    if verb == "teams":
+        return _no_args(Teams(), verb, args)
+    if verb == "summary":
+        return _summary(args)
+    if verb in ("handoffs", "prs", "releases"):
+        return _team_only(verb, args)
+    if verb == "item":
+        if len(args) != 1:
+            return ParseError("`item` takes one Jira key, like `item PAY-12`.")
+        return key if isinstance(key := _key(args[0]), ParseError) else Item(key)
+    if verb == "snooze":
+        return _snooze(args)
+    return ParseError(f"Unknown command {code(words[0], 30)}.", show_usage=True)
+
+
+def _no_args(cmd: Command, verb: str, args: list[str]) -> Command | ParseError:
+    if args:
+        return ParseError(f"`{verb}` takes no arguments (got {code(' '.join(args))}).")
+    return cmd
+
+
+def _team_only(verb: str, args: list[str]) -> Command | ParseError:
+    if len(args) > 1:
+        return ParseError(f"`{verb}` takes at most one team name (got {code(' '.join(args))}).")
+    team = None
+    if args:
+        team_or_error = _team(args[0])
+        if isinstance(team_or_error, ParseError):
+            return team_or_error
+        team = team_or_error
+    if verb == "handoffs":
+        return Handoffs(team)
+    return Prs(team) if verb == "prs" else Releases(team)
+
+
+def _summary(args: list[str]) -> Command | ParseError:
+    team: str | None = None
+    week: str | None = None
+    share = False
+    for arg in args:
+        low = arg.lower()
+        if low == "share":
+            share = True
+        elif re.match(r"^\d{4}-w", low, re.ASCII):
+            parsed = _week(arg)
+            if isinstance(parsed, ParseError):
+                return parsed
+            week = parsed
+        elif team is None:
+            parsed = _team(arg)
+            if isinstance(parsed, ParseError):
+                return parsed
+            team = parsed
+        else:
+            return ParseError(
+                f"`summary` got an extra word {code(arg)}: use `[team] [week] [share]`."
+            )
+    return Summary(team, week, share)
+
+
+def _team(word: str) -> str | ParseError:
+    low = word.lower()
+    if not _TEAM.match(low):
+        return ParseError(f"{code(word)} is not a team name; `teams` lists them.")
+    return low
+
+
+def _week(word: str) -> str | ParseError:
+    m = _WEEK.match(word.upper())
+    if not m:
+        return ParseError(f"{code(word)} is not a week; write it like `2026-W46`.")
+    year, week = int(m.group(1)), int(m.group(2))
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        last = date(year, 12, 28).isocalendar().week
+        return ParseError(f"{year} has weeks W01 to W{last:02d}; {code(word)} is not one of them.")
+    return f"{year:04d}-W{week:02d}"
+
+
+def _key(word: str) -> str | ParseError:
+    up = word.upper()
+    if not _KEY.match(up):
+        return ParseError(f"{code(word)} is not a Jira key; write it like `PAY-12`.")
+    return up
+
+
+def _snooze(args: list[str]) -> Command | ParseError:
+    if len(args) != 2:
+        return ParseError("`snooze` takes a Jira key and a duration, like `snooze PAY-12 1d`.")
+    key = _key(args[0])
+    if isinstance(key, ParseError):
+        return key
+    m = _DURATION.match(args[1].lower())
+    if not m:
+        return ParseError(f"{code(args[1])} is not a duration; use `Nd`, `Nh` or `Nm`, like `2d`.")
+    amount, unit = int(m.group(1)), m.group(2)
+    duration = timedelta(**{{"d": "days", "h": "hours", "m": "minutes"}[unit]: amount})
+    if duration <= timedelta(0) or duration > MAX_SNOOZE:
+        return ParseError(f"A snooze lasts from 1m to 30d; {code(args[1])} is outside that.")
+    return Snooze(key, duration)

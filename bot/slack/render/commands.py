@@ -1,0 +1,307 @@
+"""Slash-command replies: one renderer per verb, each returning (text, blocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.slack.commands_parse import ParseError, usage
+from bot.slack.render.common import (
+    Block,
+    bullet_list,
+    context,
+    dig,
+    fmt_hours,
+    fmt_pct,
+    fmt_when,
+    fmt_working_hours,
+    header,
+    limit_blocks,
+    section,
+    stat_text,
+)
+from bot.slack.render.escape import channel_ref, esc, link
+
+Reply = tuple[str, list[Block]]
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRow:
+    """A waiting handoff in the ``handoffs`` reply."""
+
+    key: str
+    summary: str
+    url: str
+    waiting_working_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class PrRow:
+    """An open or unreleased pull request in the ``prs`` reply."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    state: str  # "awaiting review" | "in review" | "merged, unreleased"
+    waiting_working_hours: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRow:
+    """A release in the ``releases`` reply."""
+
+    repo: str
+    tag: str
+    url: str
+    published_at: datetime
+    is_hotfix: bool = False
+    failed: bool = False
+    failure_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRow:
+    """A team in the ``teams`` reply."""
+
+    name: str
+    channel: str  # channel id or #name from config
+    projects: tuple[str, ...]
+    repos: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyHandoff:
+    """One handoff of an item: when, how it ended, how long it waited."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    end: str | None  # "picked_up" | "returned" | "withdrawn" | None (waiting)
+    waited_working_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyPr:
+    """A pull request linked to an item."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    opened_at: datetime
+    first_review_working_hours: float | None
+    merged_at: datetime | None
+    cycle_hours: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class JourneyRelease:
+    """The release that delivered an item."""
+
+    repo: str
+    tag: str
+    url: str
+    published_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemJourney:
+    """One item's journey: handoffs, linked PRs, the release that delivered it."""
+
+    key: str
+    summary: str
+    url: str
+    status: str
+    handoffs: tuple[JourneyHandoff, ...] = ()
+    prs: tuple[JourneyPr, ...] = ()
+    release: JourneyRelease | None = None
+    delivered_at: datetime | None = None
+
+
+def render_help(command: str = "/crosswalk") -> Reply:
+    """The usage text."""
+    text = usage(command)
+    return text, [section(text)]
+
+
+def render_parse_error(error: ParseError, command: str = "/crosswalk") -> Reply:
+    """A parse error: its one line and a pointer to help (or the whole usage)."""
+    if error.show_usage:
+        text = f"{error.message}\n{usage(command)}"
+    else:
+        text = f"{error.message} Try `{esc(command)} help`."
+    return text, [section(text)]
+
+
+def render_message(text: str) -> Reply:
+    """A short reply of our own words (e.g. "No team here: add a team name")."""
+    return text, [section(text)]
+
+
+def render_summary(report: Mapping[str, Any], *, day_hours: float = 8.0) -> Reply:
+    """The report's numbers, compact."""
+
+    def wh(hours: Any) -> str:
+        return fmt_working_hours(hours, day_hours)
+
+    team, week = esc(report.get("team", "")), esc(report.get("week", ""))
+    lines = [
+        f"*Delivered:* {dig(report, 'delivery', 'items_delivered') or 0} items · time to delivery "
+        f"{stat_text(dig(report, 'delivery', 'lead_time_hours'), fmt_hours)}",
+        f"*Releases:* {dig(report, 'releases', 'count') or 0} · failed "
+        f"{dig(report, 'releases', 'failed') or 0} "
+        f"({fmt_pct(dig(report, 'releases', 'change_failure_rate'))})",
+        f"*Handoffs:* {dig(report, 'handoffs', 'handed_off') or 0} handed off · "
+        f"{dig(report, 'handoffs', 'picked_up') or 0} picked up · "
+        f"{dig(report, 'handoffs', 'returned') or 0} returned · "
+        f"{dig(report, 'handoffs', 'waiting') or 0} waiting · delay "
+        f"{stat_text(dig(report, 'handoffs', 'delay_working_hours'), wh)}",
+        f"*Pull requests:* {dig(report, 'pull_requests', 'merged') or 0} merged "
+        f"({dig(report, 'pull_requests', 'merged_without_review') or 0} without review) · "
+        f"first review {stat_text(dig(report, 'pull_requests', 'first_review_working_hours'), wh)}",
+        f"*Work in progress:* {report.get('wip', 0)}",
+    ]
+    text = f"{team} · {week}\n" + "\n".join(lines)
+    return text, [header(f"{team} · {week}"), section("\n".join(lines))]
+
+
+def render_handoffs(
+    team: str, rows: Sequence[HandoffRow], *, more_url: str | None = None, day_hours: float = 8.0
+) -> Reply:
+    """Handoffs waiting for pickup, oldest first."""
+    title = f"Handoffs waiting · {esc(team)}"
+    if not rows:
+        return f"{title}: none.", [section(f"*{title}*\nNothing is waiting for pickup.")]
+    ordered = sorted(rows, key=lambda r: -r.waiting_working_hours)
+    dh = day_hours
+    lines = [
+        f"{link(r.url, r.key)} {esc(r.summary)} — {fmt_working_hours(r.waiting_working_hours, dh)}"
+        for r in ordered
+    ]
+    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
+    return f"{title}: {len(rows)}", [section(body)]
+
+
+def render_prs(
+    team: str, rows: Sequence[PrRow], *, more_url: str | None = None, day_hours: float = 8.0
+) -> Reply:
+    """Pull requests waiting for review or release."""
+    title = f"Pull requests · {esc(team)}"
+    if not rows:
+        return f"{title}: none waiting.", [section(f"*{title}*\nNothing is waiting.")]
+    lines = []
+    for r in rows:
+        wait = (
+            f" — {fmt_working_hours(r.waiting_working_hours, day_hours)}"
+            if r.waiting_working_hours is not None
+            else ""
+        )
+        lines.append(f"{link(r.url, f'{r.repo}#{r.number}')} {esc(r.title)} · {esc(r.state)}{wait}")
+    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
+    return f"{title}: {len(rows)}", [section(body)]
+
+
+def render_releases(
+    team: str, rows: Sequence[ReleaseRow], *, tz: str = "UTC", more_url: str | None = None
+) -> Reply:
+    """Recent releases, newest first, with failures and their reasons."""
+    title = f"Releases · {esc(team)}"
+    if not rows:
+        return f"{title}: none.", [section(f"*{title}*\nNo releases yet.")]
+    lines = []
+    for r in sorted(rows, key=lambda r: r.published_at, reverse=True):
+        flags = " · hotfix" if r.is_hotfix else ""
+        if r.failed:
+            flags += " · *failed*"
+            if r.failure_reasons:
+                flags += f" ({esc(', '.join(r.failure_reasons))})"
+        label = f"{r.repo} {r.tag}"
+        lines.append(f"{link(r.url, label)} — {fmt_when(r.published_at, tz)}{flags}")
+    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
+    return f"{title}: {len(rows)}", [section(body)]
+
+
+def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0) -> Reply:
+    """One item's journey: handoffs with waits, PRs with review and merge, the release."""
+    j = journey
+    blocks: list[Block] = [
+        header(f"{esc(j.key)} · {esc(j.summary)}"),
+        section(f"{link(j.url, j.key)} {esc(j.summary)}\n*Status:* {esc(j.status)}"),
+    ]
+    ends = {"picked_up": "picked up", "returned": "returned to product", "withdrawn": "withdrawn"}
+    h_lines = [
+        f"{fmt_when(h.started_at, tz)} → "
+        + (
+            f"{ends.get(h.end or '', esc(h.end or ''))} {fmt_when(h.ended_at, tz)}"
+            if h.ended_at
+            else "still waiting"
+        )
+        + f" · waited {fmt_working_hours(h.waited_working_hours, day_hours)}"
+        for h in j.handoffs
+    ]
+    blocks.append(
+        section(bullet_list(h_lines, intro="*Handoffs*") if h_lines else "*Handoffs:* none")
+    )
+    p_lines = []
+    for p in j.prs:
+        review = (
+            f"first review after {fmt_working_hours(p.first_review_working_hours, day_hours)}"
+            if p.first_review_working_hours is not None
+            else "no review yet"
+            if p.merged_at is None
+            else "merged without review"
+        )
+        merged = (
+            f"merged {fmt_when(p.merged_at, tz)} (cycle {fmt_hours(p.cycle_hours)})"
+            if p.merged_at
+            else "open"
+        )
+        p_lines.append(
+            f"{link(p.url, f'{p.repo}#{p.number}')} {esc(p.title)} · {review} · {merged}"
+        )
+    blocks.append(
+        section(
+            bullet_list(p_lines, intro="*Pull requests*")
+            if p_lines
+            else "*Pull requests:* none linked"
+        )
+    )
+    if j.release:
+        r = j.release
+        delivered = f" · delivered {fmt_when(j.delivered_at, tz)}" if j.delivered_at else ""
+        label = link(r.url, f"{r.repo} {r.tag}")
+        rel = f"*Release:* {label} {fmt_when(r.published_at, tz)}{delivered}"
+    else:
+        rel = "*Release:* not released yet"
+    blocks.append(section(rel))
+    text = f"{j.key}: {j.summary} ({j.status})"
+    return esc(text), limit_blocks(blocks)
+
+
+def render_teams(rows: Sequence[TeamRow]) -> Reply:
+    """The teams Crosswalk follows."""
+    if not rows:
+        return "No teams configured.", [section("No teams are configured.")]
+    lines = [
+        f"*{esc(t.name)}* — {channel_ref(t.channel)} · Jira {esc(', '.join(t.projects) or 'JQL')}"
+        f" · {esc(', '.join(t.repos) or 'no repos')}"
+        for t in rows
+    ]
+    return f"{len(rows)} teams", [section(bullet_list(lines, intro="*Teams*"))]
+
+
+def render_snoozed(key: str, duration: timedelta, until: datetime, *, tz: str = "UTC") -> Reply:
+    """Confirmation of a snooze."""
+    text = f"Alerts for {esc(key)} are snoozed until {fmt_when(until, tz)}."
+    return text, [section(text), context(f"Snoozed for {_fmt_delta(duration)}.")]
+
+
+def _fmt_delta(d: timedelta) -> str:
+    seconds = int(d.total_seconds())
+    if seconds % 86400 == 0:
+        return f"{seconds // 86400} d"
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min"

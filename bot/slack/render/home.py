@@ -1,0 +1,113 @@
+"""App Home: what waits on the viewing user, and their teams' headline outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.slack.render.common import (
+    MAX_VIEW_BLOCKS,
+    Block,
+    bullet_list,
+    context,
+    dig,
+    divider,
+    fmt_hours,
+    fmt_pct,
+    fmt_working_hours,
+    header,
+    limit_blocks,
+    section,
+)
+from bot.slack.render.escape import esc, link
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingHandoff:
+    """A handoff waiting on the viewer (their team's item, not yet picked up)."""
+
+    team: str
+    key: str
+    summary: str
+    url: str
+    waiting_working_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class WaitingReview:
+    """A pull request waiting on the viewer's review."""
+
+    repo: str
+    number: int
+    title: str
+    url: str
+    waiting_working_hours: float
+
+
+@dataclass(frozen=True, slots=True)
+class TeamOutcomes:
+    """One of the viewer's teams: this week's and last week's report objects."""
+
+    team: str
+    this_week: Mapping[str, Any]
+    last_week: Mapping[str, Any] | None = None
+
+
+def render_home(
+    *,
+    handoffs: Sequence[WaitingHandoff],
+    reviews: Sequence[WaitingReview],
+    teams: Sequence[TeamOutcomes],
+    day_hours: float = 8.0,
+) -> dict[str, Any]:
+    """The ``views.publish`` view for the viewing user (≤ 100 blocks)."""
+    blocks: list[Block] = [header("Crosswalk"), section("*Waiting on you*")]
+    if handoffs:
+        ordered = sorted(handoffs, key=lambda h: -h.waiting_working_hours)
+        lines = [
+            f"{link(h.url, h.key)} {esc(h.summary)} — waiting "
+            f"{fmt_working_hours(h.waiting_working_hours, day_hours)} ({esc(h.team)})"
+            for h in ordered
+        ]
+        blocks.append(
+            section(bullet_list(lines, intro="_Handoffs waiting for pickup_", max_items=15))
+        )
+    if reviews:
+        ordered_r = sorted(reviews, key=lambda r: -r.waiting_working_hours)
+        lines = [
+            f"{link(r.url, f'{r.repo}#{r.number}')} {esc(r.title)} — waiting "
+            f"{fmt_working_hours(r.waiting_working_hours, day_hours)}"
+            for r in ordered_r
+        ]
+        blocks.append(
+            section(bullet_list(lines, intro="_Reviews requested from you_", max_items=15))
+        )
+    if not handoffs and not reviews:
+        blocks.append(section("Nothing is waiting on you. :tada:"))
+    for t in teams:
+        blocks += [divider(), section(_outcomes(t, day_hours))]
+    blocks.append(context("Team-level numbers only · `/crosswalk help` for more"))
+    return {"type": "home", "blocks": limit_blocks(blocks, MAX_VIEW_BLOCKS)}
+
+
+def _outcomes(t: TeamOutcomes, day_hours: float) -> str:
+    def col(r: Mapping[str, Any] | None) -> str:
+        if r is None:
+            return "no data"
+        delay = dig(r, "handoffs", "delay_working_hours", "median")
+        return (
+            f"{dig(r, 'delivery', 'items_delivered') or 0} delivered · time to delivery "
+            f"{fmt_hours(dig(r, 'delivery', 'lead_time_hours', 'median'))} · "
+            f"{dig(r, 'releases', 'count') or 0} releases "
+            f"({fmt_pct(dig(r, 'releases', 'change_failure_rate'))} failed) · "
+            f"handoff delay {fmt_working_hours(delay, day_hours)} · "
+            f"{dig(r, 'handoffs', 'waiting') or 0} waiting"
+        )
+
+    last_week = f" ({esc(t.last_week.get('week', ''))})" if t.last_week else ""
+    return (
+        f"*{esc(t.team)}*\n"
+        f"This week ({esc(t.this_week.get('week', ''))}): {col(t.this_week)}\n"
+        f"Last week{last_week}: {col(t.last_week)}"
+    )
