@@ -255,13 +255,15 @@ class Payloads:
 
     # ---- pull requests ------------------------------------------------------------------
 
-    def pull_simple(self, r: GhRepo, p: GhPull, created: datetime) -> Json:
+    def pull_simple(
+        self, r: GhRepo, p: GhPull, created: datetime, repo_json: Json | None = None
+    ) -> Json:
         """A ``pull-request-simple``: one item of the pulls list."""
         url = f"{self.api}/repos/{r.full_name}/pulls/{p.number}"
         issue = f"{self.api}/repos/{r.full_name}/issues/{p.number}"
         html = f"{WEB}/{r.full_name}/pull/{p.number}"
         statuses = f"{self.api}/repos/{r.full_name}/statuses/{p.head_sha}"
-        repo = self.repo(r, created)
+        repo = repo_json if repo_json is not None else self.repo(r, created)
         base_sha = r.branches.get(p.base_ref, "")
 
         def side(ref: str, sha: str) -> Json:

@@ -88,7 +88,9 @@ def register(server: GitHubServer) -> None:
         chosen.sort(key=_pull_key(sort), reverse=direction == "desc")
         chunk, headers = server.paginate(req, chosen)
         created = server.repo_created(r)
-        return Result([server.payloads.pull_simple(r, p, created) for p in chunk], headers)
+        payloads = server.payloads
+        repo_json = payloads.repo(r, created)  # shared by every item's head and base
+        return Result([payloads.pull_simple(r, p, created, repo_json) for p in chunk], headers)
 
     def pull(_: Request, m: Match) -> Result:
         r = server.repo_of(m)

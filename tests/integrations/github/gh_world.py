@@ -37,7 +37,7 @@ def build_world(
     world = World(
         name="github-test",
         seed=1,
-        now=START + timedelta(days=90),
+        now=START + timedelta(days=200),
         jira=JiraState(myself=jira_user, email="bot@acme.example", api_token="x"),
         github=gh,
         slack=SlackState("T1", "Acme", "xoxb-1", "secret", "UBOT", "BBOT"),
@@ -99,4 +99,4 @@ def populate(world: World, repo: str, *, pulls: int, releases: int) -> None:
 
 def later(hours: float) -> datetime:
     """A time well after everything ``build_world`` creates."""
-    return START + timedelta(days=60, hours=hours)
+    return START + timedelta(days=150, hours=hours)
