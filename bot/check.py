@@ -138,7 +138,8 @@ def run_check(settings: Settings, env: Env, probes: Mapping[str, Probe]) -> list
             verdicts.append(Verdict(service.subject, "skip", "not probed: environment incomplete"))
     if unprobed:
         names = ", ".join(unprobed)
-        verdicts.append(Verdict("reachability", "skip", f"not checked: no probe registered yet for {names}"))
+        detail = f"not checked: no probe registered yet for {names}"
+        verdicts.append(Verdict("reachability", "skip", detail))
     return verdicts
 
 

@@ -125,7 +125,7 @@ _EXPECTED = {
 }
 
 
-def _unwrap(tp: Any) -> Any:
+def unwrap_type(tp: Any) -> Any:
     """Strip ``Annotated`` and ``X | None`` down to the type that holds keys or items."""
     while True:
         origin = get_origin(tp)
@@ -144,7 +144,7 @@ def _keys_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     """The keys a mapping at ``loc`` accepts, for a "did you mean" hint."""
     current: Any = model
     for part in loc:
-        current = _unwrap(current)
+        current = unwrap_type(current)
         origin = get_origin(current)
         if isinstance(current, type) and issubclass(current, BaseModel):
             field = current.model_fields.get(str(part))
@@ -157,7 +157,7 @@ def _keys_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
             current = get_args(current)[0]
         else:
             return []
-    current = _unwrap(current)
+    current = unwrap_type(current)
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []

@@ -1,0 +1,149 @@
+"""The rings of STYLE.md, enforced by walking every module's imports (AST, nothing imported).
+
+- nothing outside ``integrations/`` imports ``jira``, ``github`` or ``httpx``;
+- nothing outside the Slack surfaces (``bot/slack/``) imports ``slack_bolt`` or ``slack_sdk``;
+- ``bot/flow`` imports only the standard library, ``holidays`` and ``bot.flow`` itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("bot", "integrations")
+
+ADAPTER_ONLY = frozenset({"jira", "github", "httpx"})
+SLACK_ONLY = frozenset({"slack_bolt", "slack_sdk"})
+FLOW_THIRD_PARTY = frozenset({"holidays"})
+
+
+@dataclass(frozen=True)
+class Import:
+    """One imported module, as an absolute dotted name, and where the import is."""
+
+    module: str
+    path: Path
+    line: int
+
+
+def module_name(path: Path, root: Path) -> str:
+    """``bot/flow/model.py`` → ``bot.flow.model``; a package's ``__init__`` is the package."""
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(path: Path, root: Path) -> Iterator[Import]:
+    """Every import in ``path``, relative ones resolved, including those under TYPE_CHECKING."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(alias.name, path, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base_parts = package.split(".")
+                base = ".".join(base_parts[: len(base_parts) - (node.level - 1)])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            # `from .. import store` imports bot.store: name each imported member.
+            for alias in node.names:
+                member = "" if alias.name == "*" else f".{alias.name}"
+                yield Import(f"{target}{member}", path, node.lineno)
+
+
+def _top(module: str) -> str:
+    return module.split(".")[0]
+
+
+def _within(path: Path, root: Path, folder: str) -> bool:
+    return path.relative_to(root).as_posix().startswith(folder + "/")
+
+
+def violations(root: Path) -> list[str]:
+    """Every ring crossing under ``root``, as ``path:line: message``."""
+    found: list[str] = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            for imp in imports_of(path, root):
+                where = f"{path.relative_to(root).as_posix()}:{imp.line}"
+                top = _top(imp.module)
+                if top in ADAPTER_ONLY and not _within(path, root, "integrations"):
+                    found.append(f"{where}: imports {imp.module} outside integrations/")
+                if top in SLACK_ONLY and not _within(path, root, "bot/slack"):
+                    found.append(f"{where}: imports {imp.module} outside bot/slack/")
+                if _within(path, root, "bot/flow"):
+                    allowed = (
+                        top in sys.stdlib_module_names
+                        or top in FLOW_THIRD_PARTY
+                        or imp.module == "bot.flow"
+                        or imp.module.startswith("bot.flow.")
+                    )
+                    if not allowed:
+                        found.append(f"{where}: bot/flow imports {imp.module}")
+    return found
+
+
+def test_the_project_keeps_its_rings() -> None:
+    assert violations(ROOT) == []
+
+
+def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
+    for relative, text in {"bot/__init__.py": "", "integrations/__init__.py": "", **files}.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_checker_flags_a_forbidden_import_added_to_a_temporary_tree(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "bot/digest.py": "import httpx\nfrom slack_sdk import WebClient\n",
+            "bot/flow/__init__.py": "",
+            "bot/flow/metrics.py": (
+                "from __future__ import annotations\n"
+                "import statistics\n"
+                "import holidays\n"
+                "from . import model\n"
+                "from .. import store\n"
+                "from bot.settings import Settings\n"
+                "if True:\n"
+                "    from github import Github\n"
+            ),
+            "bot/flow/model.py": "from bot.flow.calendar import x\nimport sqlalchemy\n",
+            "bot/slack/app.py": "from slack_bolt import App\n",
+            "integrations/jira/client.py": "from jira import JIRA\nimport httpx\n",
+            "integrations/github/poll.py": "import github.PullRequest\n",
+        },
+    )
+    assert violations(root) == [
+        "bot/digest.py:1: imports httpx outside integrations/",
+        "bot/digest.py:2: imports slack_sdk.WebClient outside bot/slack/",
+        "bot/flow/metrics.py:5: bot/flow imports bot.store",
+        "bot/flow/metrics.py:6: bot/flow imports bot.settings.Settings",
+        "bot/flow/metrics.py:8: imports github.Github outside integrations/",
+        "bot/flow/metrics.py:8: bot/flow imports github.Github",
+        "bot/flow/model.py:2: bot/flow imports sqlalchemy",
+    ]
+
+
+def test_a_clean_temporary_tree_has_no_violations(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "bot/flow/__init__.py": "from .model import WorkItem\n",
+            "bot/flow/model.py": "import dataclasses\nfrom datetime import datetime\n",
+            "bot/cli.py": "import click\nfrom bot.flow import model\n",
+        },
+    )
+    assert violations(root) == []
