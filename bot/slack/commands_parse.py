@@ -26,7 +26,7 @@ def usage(command: str = "/crosswalk") -> str:
     c = esc(command)
     return "\n".join(
         [
-            f"*Usage:* `{c} <command>`",
+            f"*Usage:* `{c} &lt;command&gt;`",
             f"• `{c} summary [team] [week] [share]` — the week's numbers (week like 2026-W46)",
             f"• `{c} handoffs [team]` — handoffs waiting for pickup",
             f"• `{c} prs [team]` — pull requests waiting for review or release",

@@ -32,7 +32,8 @@ def safe_url(url: str) -> str | None:
         return None
     out = []
     for ch in url:
-        if ch in _URL_UNSAFE or ord(ch) < 0x21 or ord(ch) == 0x7F:
+        # Non-ASCII is encoded too, so no Unicode space or lookalike can hide in a link.
+        if ch in _URL_UNSAFE or ord(ch) < 0x21 or ord(ch) > 0x7E:
             out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8")))
         else:
             out.append(ch)
