@@ -6,13 +6,21 @@ never vendor library objects. Keep edits additive: several adapters live behind 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.flow.model import FixVersion, StatusChange, WorkItem
+from bot.flow.model import (
+    Containment,
+    FixVersion,
+    PullRequest,
+    Release,
+    Review,
+    StatusChange,
+    WorkItem,
+)
 
 # --------------------------------------------------------------------------- issues (Jira)
 
@@ -60,4 +68,88 @@ class IssueSource(Protocol):
 
     def myself(self) -> IssueAccount:
         """The account the credentials belong to; raises ``AuthError`` when rejected."""
+        ...
+
+
+# --------------------------------------------------------------------------- code host (GitHub)
+
+
+@dataclass(frozen=True, slots=True)
+class PullPoll:
+    """Pull requests of one repository updated at or after ``since - overlap``.
+
+    ``changed`` is False when the conditional request answered 304 (then ``pulls`` is
+    empty). ``cursor`` is the largest ``updated_at`` seen (or the ``since`` passed in) and
+    ``etag`` the validator to send next time; the sync stores both after committing.
+    """
+
+    repo: str
+    changed: bool
+    pulls: list[PullRequest] = field(default_factory=list)
+    cursor: datetime | None = None
+    etag: str | None = None
+    requests: int = 0  # requests this poll spent (304s included)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleasePoll:
+    """All releases of one repository (drafts and prereleases included) and its tags."""
+
+    repo: str
+    changed: bool
+    releases: list[Release] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)  # tag name -> commit sha
+    etag: str | None = None
+    requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ContainmentResult:
+    """Merge commits found in release ranges, and the (previous tag, tag) pairs compared."""
+
+    containments: list[Containment] = field(default_factory=list)
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CodeHostAccount:
+    """Who the code host says we are, and the rate-limit budget left."""
+
+    login: str
+    remaining: int
+    limit: int
+    reset: datetime
+
+
+class CodeHost(Protocol):
+    """Where pull requests, reviews and releases come from (GitHub)."""
+
+    def poll_pulls(
+        self, repo: str, since: datetime | None, etag: str | None, *, overlap: timedelta
+    ) -> PullPoll:
+        """PRs updated since ``since - overlap``; one free 304 when ``etag`` still matches."""
+        ...
+
+    def reviews(self, repo: str, numbers: Collection[int]) -> list[Review]:
+        """The reviews of the given PRs (call it only for PRs that changed)."""
+        ...
+
+    def poll_releases(self, repo: str, etag: str | None) -> ReleasePoll:
+        """Every release and tag; one free 304 when ``etag`` still matches."""
+        ...
+
+    def containments(
+        self, repo: str, releases: Sequence[Release], merged: Mapping[str, int],
+        done: Collection[tuple[str, str]],
+    ) -> ContainmentResult:
+        """Compare consecutive eligible releases not in ``done``; map merge shas to PRs."""
+        ...
+
+    def check_repo(self, repo: str) -> str:
+        """The repository's full name; raises ``NotFound`` when missing or not visible."""
+        ...
+
+    def whoami(self) -> CodeHostAccount:
+        """The token's account and budget; raises ``AuthError`` when rejected."""
         ...
