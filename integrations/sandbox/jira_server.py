@@ -15,13 +15,13 @@ import binascii
 import hashlib
 import json
 import re
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.jira_payloads import ALL_FIELDS, JiraPayloads, errors, jira_time
 from integrations.sandbox.jql import JqlError, parse
-from integrations.sandbox.world import JiraHistory, JiraIssue, JiraUser, JiraVersion, World
+from integrations.sandbox.world import JiraIssue, World
 
 API = r"/rest/api/(?P<v>2|3|latest)"
 REMOVED_SEARCH = (
@@ -29,28 +29,6 @@ REMOVED_SEARCH = (
     "A full migration guideline is available at "
     "https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
-ALL_FIELDS = ("summary", "status", "issuetype", "project", "created", "updated",
-              "resolutiondate", "fixVersions", "reporter", "assignee")
-_CATEGORIES = {
-    "new": {"id": 2, "key": "new", "colorName": "blue-gray", "name": "To Do"},
-    "indeterminate": {
-        "id": 4, "key": "indeterminate", "colorName": "yellow", "name": "In Progress"},
-    "done": {"id": 3, "key": "done", "colorName": "green", "name": "Done"},
-}
-
-
-def jira_time(moment: datetime, tz: ZoneInfo) -> str:
-    """Jira's timestamp form, e.g. ``2026-11-09T14:53:30.153+0000``, in ``tz``."""
-    local = moment.astimezone(tz)
-    return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + \
-        local.strftime("%z")
-
-
-def errors(*messages: str, status: int) -> Response:
-    """Jira's ErrorCollection body."""
-    return Response.json({"errorMessages": list(messages), "errors": {}}, status)
-
-
 class JiraServer(SandboxServer):
     """Jira Cloud (or Server/DC, by ``world.jira.deployment_type``) REST on loopback."""
 
@@ -140,125 +118,9 @@ class JiraServer(SandboxServer):
         """The base URL the client used (so ``self`` links point back here)."""
         return "http://" + request.headers.get("host", "127.0.0.1")
 
-    def user_json(self, request: Request, user: JiraUser, *, full: bool = False) -> dict[str, Any]:
-        """A user as Jira embeds it (``full`` adds what ``/myself`` says)."""
-        out: dict[str, Any] = {
-            "self": f"{self.base(request)}/rest/api/2/user?accountId={user.account_id}",
-            "accountId": user.account_id, "accountType": "atlassian",
-            "emailAddress": user.email,
-            "avatarUrls": {s: f"https://avatar.example/{user.account_id}/{s}"
-                           for s in ("16x16", "24x24", "32x32", "48x48")},
-            "displayName": user.display_name, "active": True, "timeZone": user.time_zone,
-        }
-        if not self.cloud:
-            out["name"] = out["key"] = user.email.split("@")[0]
-        if full:
-            out["locale"] = "en_US"
-        return out
-
-    def _user(self, account_id: str | None) -> JiraUser | None:
-        jira = self.world.jira
-        if account_id is None:
-            return None
-        if account_id == jira.myself.account_id:
-            return jira.myself
-        return jira.users.get(account_id) or JiraUser(account_id, account_id, "")
-
-    def version_json(self, request: Request, version: JiraVersion) -> dict[str, Any]:
-        """A project version."""
-        project = self.world.jira.projects.get(version.project)
-        out: dict[str, Any] = {
-            "self": f"{self.base(request)}/rest/api/2/version/{version.id}", "id": version.id,
-            "name": version.name, "archived": version.archived, "released": version.released,
-            "projectId": int(project.id) if project else 0,
-        }
-        if version.release_date is not None:
-            out["releaseDate"] = version.release_date.isoformat()
-            out["userReleaseDate"] = version.release_date.strftime("%d/%b/%y")
-            out["overdue"] = not version.released and version.release_date < self.world.now.date()
-        return out
-
-    def status_json(self, request: Request, name: str) -> dict[str, Any]:
-        """A status with its category (from the scenario's team workflows)."""
-        category = "new"
-        for team in self.world.teams:
-            if name in team.done:
-                category = "done"
-            elif name in team.started and category != "done":
-                category = "indeterminate"
-        if name.lower() in ("done", "closed", "resolved"):
-            category = "done"
-        status_id = self.world.jira.status_id(name)
-        cat = dict(_CATEGORIES[category])
-        cat["self"] = f"{self.base(request)}/rest/api/2/statuscategory/{cat['id']}"
-        return {"self": f"{self.base(request)}/rest/api/2/status/{status_id}", "description": "",
-                "iconUrl": "", "name": name, "id": status_id, "statusCategory": cat}
-
-    def history_json(self, request: Request, history: JiraHistory) -> dict[str, Any]:
-        """One changelog history with its items."""
-        author = self._user(history.author_account_id)
-        out: dict[str, Any] = {"id": history.id, "created": jira_time(history.created, self.tz),
-                               "items": []}
-        if author is not None:
-            out["author"] = self.user_json(request, author)
-        for item in history.items:
-            field_id = "fixVersions" if item.field == "Fix Version" else item.field.lower()
-            out["items"].append({
-                "field": item.field, "fieldtype": "jira", "fieldId": field_id,
-                "from": item.from_id, "fromString": item.from_string,
-                "to": item.to_id, "toString": item.to_string,
-            })
-        return out
-
-    def issue_json(
-        self, request: Request, issue: JiraIssue, fields: set[str], *, expand: set[str],
-        changelog_cap: int,
-    ) -> dict[str, Any]:
-        """An IssueBean with the asked ``fields`` and an inline changelog if expanded."""
-        base, tz, jira = self.base(request), self.tz, self.world.jira
-        out: dict[str, Any] = {"expand": "operations,versionedRepresentations,editmeta,changelog",
-                               "id": issue.id, "self": f"{base}/rest/api/2/issue/{issue.id}",
-                               "key": issue.key}
-        values: dict[str, Any] = {
-            "summary": lambda: issue.summary,
-            "status": lambda: self.status_json(request, issue.status),
-            "issuetype": lambda: {"self": f"{base}/rest/api/2/issuetype/1", "id": "1",
-                                  "name": issue.issue_type, "subtask": False},
-            "project": lambda: self.project_json(request, issue.project, brief=True),
-            "created": lambda: jira_time(issue.created, tz),
-            "updated": lambda: jira_time(issue.updated, tz),
-            "resolutiondate": lambda: issue.resolutiondate and jira_time(issue.resolutiondate, tz),
-            "fixVersions": lambda: [self.version_json(request, jira.versions[v])
-                                    for v in issue.fix_version_ids if v in jira.versions],
-            "reporter": lambda: self._user_or_none(request, issue.reporter_account_id),
-            "assignee": lambda: self._user_or_none(request, issue.assignee_account_id),
-        }
-        if fields - {"id", "key"}:
-            out["fields"] = {name: values[name]() for name in ALL_FIELDS if name in fields}
-        if "changelog" in expand:
-            shown = issue.histories[-changelog_cap:] if changelog_cap else []
-            out["changelog"] = {
-                "startAt": len(issue.histories) - len(shown), "maxResults": len(shown),
-                "total": len(issue.histories),
-                "histories": [self.history_json(request, h) for h in shown],
-            }
-        return out
-
-    def _user_or_none(self, request: Request, account_id: str | None) -> dict[str, Any] | None:
-        user = self._user(account_id)
-        return None if user is None else self.user_json(request, user)
-
-    def project_json(self, request: Request, key: str, *, brief: bool = False) -> dict[str, Any]:
-        """A project (``brief`` is the form embedded in issues)."""
-        project = self.world.jira.projects[key]
-        out: dict[str, Any] = {"self": f"{self.base(request)}/rest/api/2/project/{project.id}",
-                               "id": project.id, "key": project.key, "name": project.name,
-                               "projectTypeKey": "software", "simplified": False}
-        if not brief:
-            lead = self._user(project.lead_account_id)
-            out.update(style="classic", isPrivate=False, properties={},
-                       lead=self.user_json(request, lead) if lead else None)
-        return out
+    def render(self, request: Request) -> JiraPayloads:
+        """The payload renderer for this request."""
+        return JiraPayloads(self.world, self.base(request))
 
     # ---- plain resources -------------------------------------------------------------
 
@@ -276,7 +138,7 @@ class JiraServer(SandboxServer):
 
     def myself(self, request: Request, match: re.Match[str]) -> Response:
         """``GET myself``: the token's user, with ``timeZone``."""
-        return Response.json(self.user_json(request, self.world.jira.myself, full=True))
+        return Response.json(self.render(request).user_json(self.world.jira.myself, full=True))
 
     def fields(self, request: Request, match: re.Match[str]) -> Response:
         """``GET field``: the system fields (the library maps JQL names through it)."""
@@ -290,14 +152,15 @@ class JiraServer(SandboxServer):
 
     def projects(self, request: Request, match: re.Match[str]) -> Response:
         """``GET project``: every project, as a plain list."""
-        return Response.json([self.project_json(request, k) for k in self.world.jira.projects])
+        render = self.render(request)
+        return Response.json([render.project_json(k) for k in self.world.jira.projects])
 
     def project(self, request: Request, match: re.Match[str]) -> Response:
         """``GET project/{key}``."""
         key = self._project_key(match["key"])
         if key is None:
             return errors(f"No project could be found with key '{match['key']}'.", status=404)
-        return Response.json(self.project_json(request, key))
+        return Response.json(self.render(request).project_json(key))
 
     def _project_key(self, key_or_id: str) -> str | None:
         for project in self.world.jira.projects.values():
@@ -306,7 +169,7 @@ class JiraServer(SandboxServer):
         return None
 
     def _project_versions(self, request: Request, key: str) -> list[dict[str, Any]]:
-        return [self.version_json(request, v) for v in
+        return [self.render(request).version_json(v) for v in
                 sorted(self.world.jira.versions.values(), key=lambda v: int(v.id))
                 if v.project == key]
 
@@ -334,7 +197,7 @@ class JiraServer(SandboxServer):
         version = self.world.jira.versions.get(match["id"])
         if version is None:
             return errors(f"Could not find version for id '{match['id']}'", status=404)
-        return Response.json(self.version_json(request, version))
+        return Response.json(self.render(request).version_json(version))
 
     def _issue(self, key_or_id: str) -> JiraIssue | None:
         jira = self.world.jira
@@ -349,8 +212,8 @@ class JiraServer(SandboxServer):
                           status=404)
         fields = _fields(request.query.get("fields"), default=set(ALL_FIELDS))
         expand = _expand(request.arg("expand"))
-        return Response.json(self.issue_json(request, issue, fields, expand=expand,
-                                             changelog_cap=self.issue_changelog_cap))
+        return Response.json(self.render(request).issue_json(
+            issue, fields, expand=expand, changelog_cap=self.issue_changelog_cap))
 
     def changelog(self, request: Request, match: re.Match[str]) -> Response:
         """``GET issue/{key}/changelog``: PageBeanChangelog, oldest first."""
@@ -365,7 +228,7 @@ class JiraServer(SandboxServer):
         url = f"{self.base(request)}{request.path}?maxResults={size}&startAt="
         out: dict[str, Any] = {"self": url + str(start), "maxResults": size, "startAt": start,
                                "total": total, "isLast": start + len(page) >= total,
-                               "values": [self.history_json(request, h) for h in page]}
+                               "values": [self.render(request).history_json(h) for h in page]}
         if not out["isLast"]:
             out["nextPage"] = url + str(start + size)
         return Response.json(out)
@@ -397,9 +260,10 @@ class JiraServer(SandboxServer):
         size = max(1, min(_int(params.get("maxResults"), 50), cap))
         page = issues[offset:offset + size]
         expand = _expand(params.get("expand"))
+        render = self.render(request)
         out: dict[str, Any] = {"issues": [
-            self.issue_json(request, i, fields, expand=expand,
-                            changelog_cap=self.search_changelog_cap) for i in page
+            render.issue_json(i, fields, expand=expand, changelog_cap=self.search_changelog_cap)
+            for i in page
         ]}
         if offset + size < len(issues):
             out["nextPageToken"] = _encode_token(offset + size, jql)
@@ -428,11 +292,12 @@ class JiraServer(SandboxServer):
         start = _int(params.get("startAt"), 0)
         size = max(0, min(_int(params.get("maxResults"), 50), self.server_search_cap))
         expand = _expand(params.get("expand"))
+        render = self.render(request)
         return Response.json({
             "expand": "schema,names", "startAt": start, "maxResults": size,
             "total": len(issues),
-            "issues": [self.issue_json(request, i, fields, expand=expand,
-                                       changelog_cap=self.issue_changelog_cap)
+            "issues": [render.issue_json(i, fields, expand=expand,
+                                         changelog_cap=self.issue_changelog_cap)
                        for i in issues[start:start + size]],
         })
 
@@ -496,4 +361,3 @@ def _decode_token(token: Any, jql: str) -> int | None:
     return offset if offset >= 0 else None
 
 
-__all__ = ["JiraServer", "jira_time"]
