@@ -9,8 +9,6 @@ header). ``files_upload_v2``'s upload URL (``POST /upload/<file id>``) and slash
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 from collections.abc import Callable
@@ -31,7 +29,7 @@ class SlackServer(SandboxServer):
 
     def setup(self) -> None:
         """Register the Web API methods, the upload URL and response_url endpoint."""
-        self._last_ts = max((_ts_micros(m.ts) for m in self.world.slack.messages), default=0)
+        self._last_ts = max((wire.ts_micros(m.ts) for m in self.world.slack.messages), default=0)
         self._next_file = len(self.world.slack.files) + 1
         self._response_urls = 0
         self.revoked_tokens: set[str] = set()
@@ -152,6 +150,8 @@ class SlackServer(SandboxServer):
                 return method(wire.params_of(request), request)
             except wire.SlackError as exc:
                 return wire.fail(exc.error, **exc.fields)
+            except (ValueError, TypeError, AttributeError):  # malformed arguments, as Slack says
+                return wire.fail("invalid_arguments")
 
         return handler
 
@@ -160,7 +160,7 @@ class SlackServer(SandboxServer):
 
     def _next_ts(self) -> str:
         self._last_ts = max(self._last_ts, self._now() * 1_000_000) + 100
-        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
+        return wire.ts_string(self._last_ts)
 
     def _find_channel(self, ref: str) -> SlackChannel | None:
         slack = self.world.slack
@@ -296,19 +296,11 @@ class SlackServer(SandboxServer):
             or ("private_channel" in types and not c.is_im and c.is_private)
         ]
         limit = min(max(int(params.get("limit") or 100), 1), 1000)
-        start = 0
-        if params.get("cursor"):
-            try:
-                after = base64.b64decode(str(params["cursor"]), validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                raise wire.SlackError("invalid_cursor") from None
-            ids = [c.id for c in wanted]
-            if not after.startswith("team:") or after[5:] not in ids:
-                raise wire.SlackError("invalid_cursor")
-            start = ids.index(after[5:])
-        page = wanted[start:start + limit]
-        rest = wanted[start + limit:]
-        cursor = base64.b64encode(f"team:{rest[0].id}".encode()).decode() if rest else ""
+        ids = [c.id for c in wanted]
+        start = ids.index(wire.decode_cursor(str(params["cursor"]), ids)) if params.get(
+            "cursor") else 0
+        page, rest = wanted[start:start + limit], wanted[start + limit:]
+        cursor = wire.encode_cursor(rest[0].id) if rest else ""
         channels = [wire.channel_object(self.world.slack, c, self._now()) for c in page]
         return wire.ok(channels=channels, response_metadata={"next_cursor": cursor})
 
@@ -336,17 +328,7 @@ class SlackServer(SandboxServer):
         if errors:
             raise wire.SlackError("invalid_blocks", errors=errors)
         self.world.slack.views[user_id] = view
-        slack = self.world.slack
-        return wire.ok(view={
-            "id": f"V{wire.im_channel_id(user_id)[1:]}", "team_id": slack.team_id,
-            "type": "home", "blocks": view.get("blocks", []),
-            "private_metadata": view.get("private_metadata", ""),
-            "callback_id": view.get("callback_id", ""), "state": {"values": {}},
-            "hash": self._next_ts(), "clear_on_close": False, "notify_on_close": False,
-            "close": None, "submit": None, "previous_view_id": None, "root_view_id": None,
-            "app_id": wire.app_id(slack), "external_id": view.get("external_id", ""),
-            "app_installed_team_id": slack.team_id, "bot_id": slack.bot_id,
-        })
+        return wire.ok(view=wire.view_object(self.world.slack, user_id, view, self._next_ts()))
 
     def _upload_url(self, params: Params, request: Request) -> Response:
         filename, length = str(params.get("filename") or ""), str(params.get("length") or "")
@@ -416,7 +398,3 @@ def _list(record: dict[str, object]) -> list[str]:
     value = record.get("channels")
     return [str(v) for v in value] if isinstance(value, list) else []
 
-
-def _ts_micros(ts: str) -> int:
-    seconds, _, micros = ts.partition(".")
-    return int(seconds) * 1_000_000 + int(micros.ljust(6, "0")[:6] or 0)

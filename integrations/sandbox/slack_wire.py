@@ -7,6 +7,8 @@ read (and compared with ``shared/specs/slack``) without the HTTP plumbing. Limit
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import mimetypes
@@ -174,6 +176,21 @@ def file_object(slack: SlackState, file_id: str, base_url: str) -> dict[str, Any
     }
 
 
+def view_object(
+    slack: SlackState, user_id: str, view: dict[str, Any], hash_: str,
+) -> dict[str, Any]:
+    """A published App Home view as ``views.publish`` returns it."""
+    return {
+        "id": f"V{im_channel_id(user_id)[1:]}", "team_id": slack.team_id, "type": "home",
+        "blocks": view.get("blocks", []), "private_metadata": view.get("private_metadata", ""),
+        "callback_id": view.get("callback_id", ""), "state": {"values": {}}, "hash": hash_,
+        "clear_on_close": False, "notify_on_close": False, "close": None, "submit": None,
+        "previous_view_id": None, "root_view_id": None, "app_id": app_id(slack),
+        "external_id": view.get("external_id", ""), "app_installed_team_id": slack.team_id,
+        "bot_id": slack.bot_id,
+    }
+
+
 # ---- Block Kit ---------------------------------------------------------------------------
 
 
@@ -295,3 +312,30 @@ def json_field(value: Any) -> Any:
 def truthy(value: Any) -> bool:
     """Slack's boolean parameters: ``true``/``1`` or JSON true."""
     return value is True or str(value).lower() in ("1", "true")
+
+
+def encode_cursor(next_id: str) -> str:
+    """A ``next_cursor`` in Slack's form (base64 of ``team:<next id>``)."""
+    return base64.b64encode(f"team:{next_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str, ids: list[str]) -> str:
+    """The id a cursor points at; ``invalid_cursor`` when it is not one of ``ids``."""
+    try:
+        after = base64.b64decode(cursor, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise SlackError("invalid_cursor") from None
+    if not after.startswith("team:") or after[5:] not in ids:
+        raise SlackError("invalid_cursor")
+    return after[5:]
+
+
+def ts_string(micros: int) -> str:
+    """A message ``ts`` (``"1700000000.000100"``) from microseconds since the epoch."""
+    return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+
+def ts_micros(ts: str) -> int:
+    """Microseconds since the epoch of a message ``ts``."""
+    seconds, _, micros = ts.partition(".")
+    return int(seconds) * 1_000_000 + int(micros.ljust(6, "0")[:6] or 0)
