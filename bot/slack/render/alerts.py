@@ -14,6 +14,7 @@ from bot.slack.render.common import (
     fmt_seconds_working,
     fmt_when,
     section,
+    short,
 )
 from bot.slack.render.escape import esc, link, mention
 
@@ -90,7 +91,7 @@ def unreleased_channel_message(
     repo = esc(work.repo)
     prs = sorted(work.prs, key=lambda p: p.merged_at)
     lines = [
-        f"{link(p.url, f'#{p.number}')} {esc(p.title)} — merged {fmt_when(p.merged_at, tz)}"
+        f"{link(p.url, f'#{p.number}')} {short(p.title)} — merged {fmt_when(p.merged_at, tz)}"
         for p in prs
     ]
     intro = (

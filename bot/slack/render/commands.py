@@ -20,6 +20,7 @@ from bot.slack.render.common import (
     header,
     limit_blocks,
     section,
+    short,
     stat_text,
 )
 from bot.slack.render.escape import channel_ref, esc, link
@@ -175,11 +176,11 @@ def render_handoffs(
     if not rows:
         return f"{title}: none.", [section(f"*{title}*\nNothing is waiting for pickup.")]
     ordered = sorted(rows, key=lambda r: -r.waiting_working_hours)
-    dh = day_hours
-    lines = [
-        f"{link(r.url, r.key)} {esc(r.summary)} — {fmt_working_hours(r.waiting_working_hours, dh)}"
-        for r in ordered
-    ]
+
+    def wait(r: HandoffRow) -> str:
+        return fmt_working_hours(r.waiting_working_hours, day_hours)
+
+    lines = [f"{link(r.url, r.key)} {short(r.summary)} — {wait(r)}" for r in ordered]
     body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
     return f"{title}: {len(rows)}", [section(body)]
 
@@ -198,7 +199,9 @@ def render_prs(
             if r.waiting_working_hours is not None
             else ""
         )
-        lines.append(f"{link(r.url, f'{r.repo}#{r.number}')} {esc(r.title)} · {esc(r.state)}{wait}")
+        lines.append(
+            f"{link(r.url, f'{r.repo}#{r.number}')} {short(r.title)} · {esc(r.state)}{wait}"
+        )
     body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
     return f"{title}: {len(rows)}", [section(body)]
 
@@ -259,7 +262,7 @@ def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0
             else "open"
         )
         p_lines.append(
-            f"{link(p.url, f'{p.repo}#{p.number}')} {esc(p.title)} · {review} · {merged}"
+            f"{link(p.url, f'{p.repo}#{p.number}')} {short(p.title)} · {review} · {merged}"
         )
     blocks.append(
         section(

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.slack.render.escape import link
+from bot.slack.render.escape import esc, link
 
 Block = dict[str, Any]
 
@@ -173,3 +173,8 @@ def fmt_when(instant: datetime | None, tz: str = "UTC") -> str:
     except (ZoneInfoNotFoundError, ValueError):
         zone = UTC
     return instant.astimezone(zone).strftime("%a %d %b %H:%M")
+
+
+def short(text: str, limit: int = 120) -> str:
+    """Outside text shortened for a list line, then escaped."""
+    return esc(clip(" ".join(str(text).split()), limit))

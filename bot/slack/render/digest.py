@@ -20,6 +20,7 @@ from bot.slack.render.common import (
     header,
     limit_blocks,
     section,
+    short,
     stat_text,
 )
 from bot.slack.render.escape import esc, link, mention
@@ -115,12 +116,13 @@ def render_digest(
     failed = dig(report, "releases", "failed") or 0
     lead = dig(report, "delivery", "lead_time_hours")
     cfr = dig(report, "releases", "change_failure_rate")
+    hotfixes = dig(report, "releases", "hotfixes") or 0
 
     blocks: list[Block] = [header(f"Crosswalk weekly digest · {team} · {week}")]
     outcomes = [
         f"*Items delivered:* {delivered}",
         f"*Time to delivery:* {stat_text(lead, fmt_hours)}",
-        f"*Releases:* {releases} ({dig(report, 'releases', 'hotfixes') or 0} hotfixes), "
+        f"*Releases:* {releases} ({_count(hotfixes, 'hotfix', 'hotfixes')}), "
         f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}",
         f"*Downtime:* {stat_text(dig(report, 'releases', 'downtime_hours'), fmt_hours)}",
     ]
@@ -136,7 +138,7 @@ def render_digest(
     blocks.append(section("*Handoffs*\n" + "\n".join(handoff_lines)))
     if waiting_oldest:
         lines = [
-            f"{link(w.url, w.key)} {esc(w.summary)} — waiting {wh(w.waiting_working_hours)}"
+            f"{link(w.url, w.key)} {short(w.summary)} — waiting {wh(w.waiting_working_hours)}"
             for w in waiting_oldest
         ]
         oldest = bullet_list(lines, intro="_Oldest waiting:_", more_url=more_url, max_items=5)
@@ -180,6 +182,10 @@ def render_digest(
     return text, limit_blocks(blocks)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _trend_lines(report: Mapping[str, Any], trend: Trend, wh: Callable[[Any], str]) -> list[str]:
     if not trend.previous:
         return []
@@ -219,8 +225,8 @@ def _ack_line(a: Acknowledgement) -> str:
     who = mention(a.user_id)
     if a.kind == "snooze":
         until = f" until {a.until:%a %d %b %H:%M} UTC" if a.until else ""
-        return f"{esc(a.subject)} snoozed by {who}{until}"
-    return f"{esc(a.subject)} acknowledged by {who}"
+        return f"{short(a.subject, 80)} snoozed by {who}{until}"
+    return f"{short(a.subject, 80)} acknowledged by {who}"
 
 
 def classify_dora(

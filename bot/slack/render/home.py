@@ -19,6 +19,7 @@ from bot.slack.render.common import (
     header,
     limit_blocks,
     section,
+    short,
 )
 from bot.slack.render.escape import esc, link
 
@@ -66,7 +67,7 @@ def render_home(
     if handoffs:
         ordered = sorted(handoffs, key=lambda h: -h.waiting_working_hours)
         lines = [
-            f"{link(h.url, h.key)} {esc(h.summary)} — waiting "
+            f"{link(h.url, h.key)} {short(h.summary)} — waiting "
             f"{fmt_working_hours(h.waiting_working_hours, day_hours)} ({esc(h.team)})"
             for h in ordered
         ]
@@ -76,7 +77,7 @@ def render_home(
     if reviews:
         ordered_r = sorted(reviews, key=lambda r: -r.waiting_working_hours)
         lines = [
-            f"{link(r.url, f'{r.repo}#{r.number}')} {esc(r.title)} — waiting "
+            f"{link(r.url, f'{r.repo}#{r.number}')} {short(r.title)} — waiting "
             f"{fmt_working_hours(r.waiting_working_hours, day_hours)}"
             for r in ordered_r
         ]
