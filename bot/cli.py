@@ -198,3 +198,4 @@ def db_upgrade(cli: CliContext) -> None:
 
     upgrade(cli.env.database_url)
     click.echo(f"database at {mask_url(cli.env.database_url)} is up to date")
+LAZY_COMMANDS["sandbox"] = ("bot.cli_sandbox:sandbox", "Run the loopback Jira/GitHub/Slack sandbox")
