@@ -6,6 +6,7 @@ server. Every datetime leaves here aware UTC.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from bot.flow.model import FixVersion, StatusChange, WorkItem
 # The fields the adapter asks for; never "*all" (Cloud charges for and truncates big pages).
 SEARCH_FIELDS = ("summary", "status", "issuetype", "project", "created", "updated",
                  "resolutiondate", "fixVersions")
+_ORDER_BY = re.compile(r"\s+ORDER\s+BY\s+", re.IGNORECASE)
 _FORMATS = ("%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%dT%H:%M:%S%z")
 
 
@@ -37,10 +39,20 @@ def jql_date(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def team_query(project: str | None, jql: str | None = None) -> str:
+    """A team's JQL: its own ``jql`` when configured, else ``project = "<key>"``."""
+    if jql and jql.strip():
+        return jql.strip()
+    if not project:
+        raise ValueError("a team needs a Jira project or a jql")
+    return f'project = "{project}"'
+
+
 def incremental_jql(team_query: str, since: datetime | None, overlap: timedelta,
                     tz: ZoneInfo) -> str:
     """``(<team query>) AND updated >= "<since − overlap>" ORDER BY updated ASC``."""
-    where = f"({team_query})"
+    # A configured query may carry its own ORDER BY; ours must be the only one.
+    where = f"({_ORDER_BY.split(team_query, maxsplit=1)[0].strip()})"
     if since is not None:
         where += f' AND updated >= "{jql_date(since - overlap, tz)}"'
     return where + " ORDER BY updated ASC"
