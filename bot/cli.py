@@ -44,8 +44,10 @@ from bot.settings_io import SettingsError
 
 log = logging.getLogger(__name__)
 
-# name -> ("module:attribute", one-line help shown by `crosswalk --help`)
-LAZY_COMMANDS: dict[str, tuple[str, str]] = {}
+# name -> ("module:attribute", one-line help shown by `crosswalk --help`); one line each.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "sandbox": ("bot.cli_sandbox:sandbox", "Run the loopback Jira/GitHub/Slack sandbox"),
+}
 
 
 @dataclass
@@ -165,7 +167,7 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     ctx.obj = CliContext(env=env, config_path=config_path or env.crosswalk_config)
 
 
-@main.command("check")
+@main.command("check", short_help="Validate config and environment; a verdict per line.")
 @click.pass_obj
 def check(cli: CliContext) -> None:
     """Validate the config and environment; one verdict per team and service."""
@@ -198,4 +200,3 @@ def db_upgrade(cli: CliContext) -> None:
 
     upgrade(cli.env.database_url)
     click.echo(f"database at {mask_url(cli.env.database_url)} is up to date")
-LAZY_COMMANDS["sandbox"] = ("bot.cli_sandbox:sandbox", "Run the loopback Jira/GitHub/Slack sandbox")
