@@ -43,6 +43,15 @@ class JiraServer(SandboxServer):
         self.rate_limit_headers = True  # add X-RateLimit-*/RateLimit-Reason to injected 429s
         super().__init__(world, host=host, port=port)
 
+    def start(self) -> JiraServer:
+        """Start listening; answers leave at once (no Nagle delay between header and body)."""
+        super().start()
+        # The base handler writes headers and body separately; with Nagle on, every
+        # keep-alive answer waits ~40 ms for the client's delayed ACK.
+        if self._httpd is not None:
+            setattr(self._httpd.RequestHandlerClass, "disable_nagle_algorithm", True)  # noqa: B010
+        return self
+
     # ---- wiring ----------------------------------------------------------------------
 
     @property
