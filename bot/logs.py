@@ -19,7 +19,15 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 REDACTED = "[REDACTED]"
-QUIET_LOGGERS = ("httpx", "httpcore", "urllib3", "requests_oauthlib", "github")
+# httpx logs every URL at INFO; the others log request details; alembic lists its plugins.
+QUIET_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "urllib3",
+    "requests_oauthlib",
+    "github",
+    "alembic.runtime.plugins",
+)
 MIN_SECRET_LENGTH = 4  # shorter values would blank ordinary words; no real token is that short
 
 _PATTERNS = (
@@ -149,7 +157,6 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     for name in QUIET_LOGGERS:
-        # httpx logs every URL at INFO, urllib3 and friends log request details at DEBUG.
         logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 

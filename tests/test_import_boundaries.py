@@ -2,7 +2,8 @@
 
 - nothing outside ``integrations/`` imports ``jira``, ``github`` or ``httpx``;
 - nothing outside the Slack surfaces (``bot/slack/``) imports ``slack_bolt`` or ``slack_sdk``;
-- ``bot/flow`` imports only the standard library, ``holidays`` and ``bot.flow`` itself.
+- ``bot/flow`` imports only the standard library, ``holidays`` and ``bot.flow`` itself;
+- nothing below the CLI (``bot/cli*.py``) reads the process environment.
 """
 
 from __future__ import annotations
@@ -92,8 +93,46 @@ def violations(root: Path) -> list[str]:
     return found
 
 
+def environment_reads(root: Path) -> list[str]:
+    """``os.environ``/``os.getenv`` uses outside the CLI modules, as ``path:line``."""
+    found = []
+    for package in PACKAGES:
+        for path in sorted((root / package).rglob("*.py")):
+            relative = path.relative_to(root).as_posix()
+            if relative.startswith("bot/cli"):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+            for node in ast.walk(tree):
+                reads = (
+                    isinstance(node, ast.Attribute)
+                    and node.attr in {"environ", "getenv", "environb"}
+                    and isinstance(node.value, ast.Name)
+                    and node.value.id == "os"
+                ) or (
+                    isinstance(node, ast.ImportFrom)
+                    and node.module == "os"
+                    and any(a.name in {"environ", "getenv", "environb"} for a in node.names)
+                )
+                if reads:
+                    found.append(f"{relative}:{getattr(node, 'lineno', 0)}")
+    return found
+
+
 def test_the_project_keeps_its_rings() -> None:
     assert violations(ROOT) == []
+
+
+def test_only_the_cli_reads_the_environment(tmp_path: Path) -> None:
+    assert environment_reads(ROOT) == []
+    root = _tree(
+        tmp_path,
+        {
+            "bot/cli.py": "import os\nos.environ.get('X')\n",
+            "bot/sync/run.py": "import os\ntoken = os.environ['GITHUB_TOKEN']\n",
+            "integrations/jira/client.py": "from os import getenv\n",
+        },
+    )
+    assert environment_reads(root) == ["bot/sync/run.py:2", "integrations/jira/client.py:1"]
 
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
