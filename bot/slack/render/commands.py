@@ -288,7 +288,8 @@ def render_teams(rows: Sequence[TeamRow]) -> Reply:
     if not rows:
         return "No teams configured.", [section("No teams are configured.")]
     lines = [
-        f"*{esc(t.name)}* — {channel_ref(t.channel)} · Jira {esc(', '.join(t.projects) or 'JQL')}"
+        f"*{esc(t.name)}* — {channel_ref(t.channel)} · "
+        f"Jira {esc(', '.join(t.projects) or 'custom JQL')}"
         f" · {esc(', '.join(t.repos) or 'no repos')}"
         for t in rows
     ]

@@ -1,0 +1,235 @@
+"""Slash-command replies, one per verb, compared as dicts and text."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.slack.commands_parse import USAGE
+from bot.slack.render.commands import (
+    HandoffRow,
+    ItemJourney,
+    JourneyHandoff,
+    JourneyPr,
+    JourneyRelease,
+    PrRow,
+    ReleaseRow,
+    TeamRow,
+    render_handoffs,
+    render_help,
+    render_item,
+    render_prs,
+    render_releases,
+    render_snoozed,
+    render_summary,
+    render_teams,
+)
+
+T = datetime(2026, 11, 16, 9, tzinfo=UTC)
+HOSTILE = "<!here> & <https://evil.example|x>"
+REPORT: dict[str, Any] = {
+    "team": "payments",
+    "week": "2026-W46",
+    "handoffs": {
+        "handed_off": 5,
+        "picked_up": 4,
+        "returned": 1,
+        "withdrawn": 0,
+        "waiting": 3,
+        "delay_working_hours": {"count": 4, "median": 18.0, "p85": 30.5},
+    },
+    "delivery": {
+        "items_delivered": 6,
+        "lead_time_hours": {"count": 6, "median": 200.0, "p85": 410.0},
+    },
+    "pull_requests": {
+        "opened": 9,
+        "merged": 8,
+        "merged_without_review": 1,
+        "cycle_hours": {"count": 8, "median": 20.0, "p85": 50.0},
+        "first_review_working_hours": {"count": 7, "median": 3.5, "p85": 9.0},
+    },
+    "releases": {
+        "count": 4,
+        "hotfixes": 1,
+        "failed": 1,
+        "change_failure_rate": 0.25,
+        "downtime_hours": {"count": 0, "median": None, "p85": None},
+    },
+    "wip": 7,
+}
+
+
+def section_text(blocks: list[dict[str, Any]], index: int = 0) -> str:
+    text: str = blocks[index]["text"]["text"]
+    return text
+
+
+def assert_no_forgery(reply: tuple[str, list[dict[str, Any]]]) -> None:
+    dumped = reply[0] + json.dumps(reply[1], ensure_ascii=False)
+    assert "<!here>" not in dumped and "<https://evil.example" not in dumped
+
+
+def test_help_is_the_usage_text() -> None:
+    text, blocks = render_help()
+    assert text == USAGE
+    assert section_text(blocks) == USAGE
+
+
+def test_summary_is_the_reports_numbers_compact() -> None:
+    text, blocks = render_summary(REPORT)
+    assert blocks[0]["text"]["text"] == "payments · 2026-W46"
+    assert section_text(blocks, 1).splitlines() == [
+        "*Delivered:* 6 items · time to delivery median 8.3 days · p85 17.1 days (n=6)",
+        "*Releases:* 4 · failed 1 (25%)",
+        "*Handoffs:* 5 handed off · 4 picked up · 1 returned · 3 waiting · delay median "
+        "2.2 working days · p85 3.8 working days (n=4)",
+        "*Pull requests:* 8 merged (1 without review) · first review median 3.5 working h · "
+        "p85 1.1 working days (n=7)",
+        "*Work in progress:* 7",
+    ]
+    assert text.startswith("payments · 2026-W46\n*Delivered:* 6 items")
+
+
+def test_handoffs_list_oldest_first_and_escaped() -> None:
+    rows = [
+        HandoffRow("PAY-2", "Short wait", "https://j/PAY-2", 2.0),
+        HandoffRow("PAY-1", HOSTILE, "https://j/PAY-1", 20.0),
+    ]
+    reply = render_handoffs("payments", rows)
+    assert reply[0] == "Handoffs waiting · payments: 2"
+    assert section_text(reply[1]).splitlines() == [
+        "*Handoffs waiting · payments* (2)",
+        "• <https://j/PAY-1|PAY-1> &lt;!here&gt; &amp; &lt;https://evil.example|x&gt; "
+        "— 2.5 working days",
+        "• <https://j/PAY-2|PAY-2> Short wait — 2 working h",
+    ]
+    assert_no_forgery(reply)
+    assert section_text(render_handoffs("payments", [])[1]).endswith(
+        "Nothing is waiting for pickup."
+    )
+
+
+def test_long_handoff_list_ends_with_and_n_more_link() -> None:
+    rows = [HandoffRow(f"PAY-{i}", "y" * 200, f"https://j/PAY-{i}", float(i)) for i in range(100)]
+    _, blocks = render_handoffs("payments", rows, more_url="https://j/search?jql=waiting")
+    body = section_text(blocks)
+    assert len(body) <= 3000
+    assert body.endswith("more>")
+    shown = body.count("\n• ")
+    assert f"…<https://j/search?jql=waiting|and {100 - shown} more>" in body
+
+
+def test_prs_list_shows_state_and_wait() -> None:
+    rows = [
+        PrRow("acme/api", 7, HOSTILE, "https://g/7", "awaiting review", 9.0),
+        PrRow("acme/api", 8, "Ship it", "https://g/8", "merged, unreleased"),
+    ]
+    reply = render_prs("payments", rows)
+    assert section_text(reply[1]).splitlines()[1:] == [
+        "• <https://g/7|acme/api#7> &lt;!here&gt; &amp; &lt;https://evil.example|x&gt; · "
+        "awaiting review — 1.1 working days",
+        "• <https://g/8|acme/api#8> Ship it · merged, unreleased",
+    ]
+    assert_no_forgery(reply)
+
+
+def test_releases_newest_first_with_failures_explained() -> None:
+    rows = [
+        ReleaseRow("acme/api", "v1.2.0", "https://g/r/1", T),
+        ReleaseRow(
+            "acme/api",
+            "v1.2.1-hotfix",
+            "https://g/r/2",
+            T + timedelta(days=1),
+            True,
+            True,
+            ("hotfix v1.2.1-hotfix", "incident INC-3"),
+        ),
+    ]
+    _, blocks = render_releases("payments", rows, tz="Europe/London")
+    assert section_text(blocks).splitlines()[1:] == [
+        "• <https://g/r/2|acme/api v1.2.1-hotfix> — Tue 17 Nov 09:00 · hotfix · *failed* "
+        "(hotfix v1.2.1-hotfix, incident INC-3)",
+        "• <https://g/r/1|acme/api v1.2.0> — Mon 16 Nov 09:00",
+    ]
+
+
+def test_item_journey_shows_handoffs_prs_and_release() -> None:
+    journey = ItemJourney(
+        "PAY-12",
+        HOSTILE,
+        "https://j/PAY-12",
+        "Done",
+        (
+            JourneyHandoff(T, T + timedelta(days=2), "returned", 16.0),
+            JourneyHandoff(T + timedelta(days=3), T + timedelta(days=4), "picked_up", 8.0),
+        ),
+        (
+            JourneyPr(
+                "acme/api",
+                7,
+                "PAY-12 fix",
+                "https://g/7",
+                T + timedelta(days=4),
+                3.0,
+                T + timedelta(days=5),
+                30.0,
+            ),
+            JourneyPr(
+                "acme/api", 8, "PAY-12 more", "https://g/8", T + timedelta(days=4), None, None, None
+            ),
+        ),
+        JourneyRelease("acme/api", "v1.3.0", "https://g/r/3", T + timedelta(days=6)),
+        T + timedelta(days=6),
+    )
+    reply = render_item(journey, tz="UTC")
+    _, blocks = reply
+    assert blocks[0]["type"] == "header"
+    assert section_text(blocks, 2).splitlines() == [
+        "*Handoffs*",
+        "• Mon 16 Nov 09:00 → returned to product Wed 18 Nov 09:00 · waited 2 working days",
+        "• Thu 19 Nov 09:00 → picked up Fri 20 Nov 09:00 · waited 1 working day",
+    ]
+    assert section_text(blocks, 3).splitlines() == [
+        "*Pull requests*",
+        "• <https://g/7|acme/api#7> PAY-12 fix · first review after 3 working h · "
+        "merged Sat 21 Nov 09:00 (cycle 30 h)",
+        "• <https://g/8|acme/api#8> PAY-12 more · no review yet · open",
+    ]
+    assert section_text(blocks, 4) == (
+        "*Release:* <https://g/r/3|acme/api v1.3.0> Sun 22 Nov 09:00 · delivered Sun 22 Nov 09:00"
+    )
+    assert_no_forgery(reply)
+
+
+def test_item_without_handoffs_prs_or_release() -> None:
+    _, blocks = render_item(ItemJourney("PAY-1", "New", "https://j/PAY-1", "To Do"))
+    assert [section_text(blocks, i) for i in (2, 3, 4)] == [
+        "*Handoffs:* none",
+        "*Pull requests:* none linked",
+        "*Release:* not released yet",
+    ]
+
+
+def test_teams_list_links_channel_ids() -> None:
+    _, blocks = render_teams(
+        [
+            TeamRow("payments", "C0PAY", ("PAY",), ("acme/api", "acme/web")),
+            TeamRow("web", "#web", (), ()),
+        ]
+    )
+    assert section_text(blocks).splitlines() == [
+        "*Teams*",
+        "• *payments* — <#C0PAY> · Jira PAY · acme/api, acme/web",
+        "• *web* — #web · Jira custom JQL · no repos",
+    ]
+
+
+def test_snooze_confirmation_in_the_teams_timezone() -> None:
+    text, blocks = render_snoozed(
+        "PAY-12", timedelta(hours=4), T + timedelta(hours=4), tz="America/New_York"
+    )
+    assert text == "Alerts for PAY-12 are snoozed until Mon 16 Nov 08:00."
+    assert blocks[1]["elements"][0]["text"] == "Snoozed for 4 h."
