@@ -97,22 +97,23 @@ def attribute_incident(item: WorkItem, releases: Sequence[Release]) -> IncidentF
 
 
 def union_hours(intervals: Iterable[tuple[datetime, datetime]]) -> float:
-    """Length of the union of intervals, in hours."""
-    total = timedelta(0)
-    cur_start: datetime | None = None
-    cur_end: datetime | None = None
-    for start, end in sorted(intervals):
+    """Length of the union of intervals, in elapsed hours."""
+    # POSIX seconds: subtracting two datetimes of one ZoneInfo would give wall-clock time.
+    spans = sorted((a.timestamp(), b.timestamp()) for a, b in intervals)
+    total = 0.0
+    cur: tuple[float, float] | None = None
+    for start, end in spans:
         if end <= start:
             continue
-        if cur_end is None or cur_start is None or start > cur_end:
-            if cur_end is not None and cur_start is not None:
-                total += cur_end - cur_start
-            cur_start, cur_end = start, end
+        if cur is None or start > cur[1]:
+            if cur is not None:
+                total += cur[1] - cur[0]
+            cur = (start, end)
         else:
-            cur_end = max(cur_end, end)
-    if cur_end is not None and cur_start is not None:
-        total += cur_end - cur_start
-    return total.total_seconds() / 3600.0
+            cur = (cur[0], max(cur[1], end))
+    if cur is not None:
+        total += cur[1] - cur[0]
+    return total / 3600.0
 
 
 def derive_release_facts(

@@ -134,7 +134,7 @@ def _in(t: datetime | None, start: datetime, end: datetime) -> bool:
 
 def select_week(facts: TeamFacts, team: TeamFlow, week: IsoWeek, now: datetime) -> WeekData:
     """The exact ``WeekData`` the store's queries must return for this team-week."""
-    s, e = week.start, week.end
+    s, e = week.start.astimezone(UTC), week.end.astimezone(UTC)
     at = snapshot_instant(week, now)
     return WeekData(
         handoffs_started=tuple(h for h in facts.handoffs if _in(h.started_at, s, e)),

@@ -26,8 +26,8 @@ def _in(t: datetime | None, start: datetime, end: datetime) -> bool:
 
 
 def _hours(a: datetime, b: datetime) -> float:
-    # Calendar hours are elapsed (UTC) time, so DST changes cost nothing.
-    return (b - a).total_seconds() / _HOUR
+    # Elapsed (UTC) time: subtracting two datetimes of one ZoneInfo gives wall-clock time.
+    return (b.timestamp() - a.timestamp()) / _HOUR
 
 
 def waiting_at(handoffs: Iterable[HandoffFact], at: datetime) -> list[HandoffFact]:

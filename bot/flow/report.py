@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -49,7 +49,7 @@ EMPTY_WEEK = WeekData((), (), (), (), (), None, (), (), (), (), ())
 def snapshot_instant(week: IsoWeek, now: datetime) -> datetime:
     """When ``waiting`` and ``wip`` are read: the week's end, or ``now`` if that is earlier."""
     require_utc(now, "now")
-    return min(week.end, now)
+    return min(week.end.astimezone(UTC), now.astimezone(UTC))
 
 
 @lru_cache(maxsize=256)
@@ -62,14 +62,15 @@ def build_report(team: TeamFlow, week: IsoWeek, now: datetime, data: WeekData) -
     """The DESIGN.md report object for ``team`` and ``week`` (keys and types exactly)."""
     # The week is always read in the team's timezone, whatever the caller built it with.
     week = IsoWeek(week.year, week.week, team.calendar.timezone)
-    start, end = week.start, week.end
+    # Filter in UTC: comparing two datetimes of one ZoneInfo ignores the DST fold.
+    start, end = week.start.astimezone(UTC), week.end.astimezone(UTC)
     as_of = snapshot_instant(week, now)
     calendar = calendar_for(team.calendar)
     return {
         "team": team.name,
         "week": week.label,
-        "start": start.isoformat(),
-        "end": end.isoformat(),
+        "start": week.start.isoformat(),
+        "end": week.end.isoformat(),
         "timezone": week.timezone,
         "handoffs": handoff_section(
             data.handoffs_started,
