@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +17,9 @@ from bot.errors import AuthError, IntegrationError, RateLimited, Unavailable
 from integrations.jira import JiraSource
 from integrations.sandbox.jira_server import JiraServer
 from integrations.sandbox.world import World
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "sandbox"))
+from jira_world import build_world
 
 SEARCH = "/rest/api/2/search/jql"
 ALL = "project in (PAY, WEB)"
@@ -155,6 +160,11 @@ def test_witness_a_planted_token_reaches_no_log_record_or_error(
         fetch_keys(slow)
     shown += [str(timed_out.value), repr(timed_out.value), timed_out.value.detail]
     settle(server, 4)  # two 500s, then two abandoned slow answers
+
+    server.world = build_world(issues=2, deployment_type="Server", token="the-real-pat")
+    with pytest.raises(AuthError) as pat:  # Server/DC: the planted PAT is refused
+        make_source(token=planted, pat=True).myself()
+    shown += [str(pat.value), repr(pat.value), pat.value.detail]
     assert "timed out" in str(timed_out.value)
 
     logged = [r.getMessage() + str(r.exc_text or "") for r in caplog.records]
