@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.flow.calendar import WorkingCalendar
 from bot.flow.facts import HandoffFact
-from bot.flow.model import AlertThresholds, require_utc
+from bot.flow.model import AlertThresholds, CalendarSpec, require_utc
 
 
 class Calendar(Protocol):
@@ -139,6 +141,26 @@ def deliver_at(calendar: Calendar, now: datetime) -> datetime:
     """``now`` inside working time, else the calendar's next working instant."""
     nxt = calendar.next_working_instant(now)
     return now if nxt <= now else nxt
+
+
+def recipient_calendars(spec: CalendarSpec) -> Callable[[str], Calendar]:
+    """``calendar_for_tz`` for :func:`evaluate`: the team's hours and workdays in a person's tz.
+
+    An unknown or empty Slack ``tz`` falls back to the team's timezone.
+    """
+    cache: dict[str, Calendar] = {}
+
+    def for_tz(tz: str) -> Calendar:
+        if tz not in cache:
+            try:
+                ZoneInfo(tz)
+                zone = tz
+            except (ZoneInfoNotFoundError, ValueError):
+                zone = spec.timezone
+            cache[tz] = WorkingCalendar(replace(spec, timezone=zone))
+        return cache[tz]
+
+    return for_tz
 
 
 def evaluate(

@@ -17,9 +17,11 @@ from bot.flow.alerts import (
     alert_subject,
     evaluate,
     level_for,
+    recipient_calendars,
 )
+from bot.flow.calendar import WorkingCalendar
 from bot.flow.facts import HandoffEnd, HandoffFact
-from bot.flow.model import AlertThresholds
+from bot.flow.model import AlertThresholds, CalendarSpec
 
 H = 3600.0
 THRESHOLDS = AlertThresholds(handoff_waiting=16 * H, review_waiting=8 * H, unreleased=40 * H)
@@ -203,3 +205,25 @@ def test_unreleased_work_alerts_channel_once_per_repo_keyed_by_oldest_pr() -> No
 def test_naive_now_is_rejected() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         run(datetime(2026, 11, 16, 9))  # naive on purpose
+
+
+def test_real_calendar_holds_a_22h_dm_to_the_next_working_hour_in_the_recipients_tz() -> None:
+    spec = CalendarSpec("Europe/London")
+    for_tz = recipient_calendars(spec)
+    now = utc(2026, 11, 19, 3)  # Wednesday 22:00 in New York
+    alerts = evaluate(
+        handoffs=[handoff(MON_9)],
+        reviews=[],
+        unreleased=[],
+        thresholds=THRESHOLDS,
+        calendar=WorkingCalendar(spec),
+        calendar_for_tz=for_tz,
+        people=[BOB, Recipient("U0NOTZ", "Not/AZone")],
+        sent={},
+        snoozes={},
+        now=now,
+    )
+    (alert,) = alerts
+    by_user = {d.user_id: d.deliver_at for d in alert.dms}
+    assert by_user["U0BOB"] == datetime(2026, 11, 19, 9, tzinfo=ZoneInfo("America/New_York"))
+    assert by_user["U0NOTZ"] == utc(2026, 11, 19, 9)  # unknown tz: the team's timezone
