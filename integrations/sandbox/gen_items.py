@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from integrations.sandbox.gen_common import (
@@ -51,6 +51,7 @@ class PrPlan:
     closed: datetime | None = None
     bot: bool = False
     revert_of: PrPlan | None = None
+    may_draft: bool = True  # an open PR may be a draft
     number: int = 0  # assigned when opened
 
 
@@ -184,6 +185,37 @@ def plan_reviews(rng: random.Random, team: TeamPlan, pr: PrPlan, others: list[st
                 approve = at + hours((end - at).total_seconds() / 3600 * 0.8)
                 pr.reviews.append((approve, first, "APPROVED"))
     pr.reviews.sort(key=lambda r: r[0])
+
+
+def staged(
+    product: list[Person], engineers: list[Person], repo: str, now: datetime,
+) -> list[ItemPlan]:
+    """Three items whose waits are past the default alert thresholds at ``now``.
+
+    A handoff waiting 9 days, a PR waiting 4 days for its first review, and work merged
+    12 days ago (after the demo's last release) that no release contains yet.
+    """
+    pm, eng, other = product[0], engineers[0], engineers[1]
+    day = timedelta(days=1)
+    waiting = ItemPlan(now - 20 * day, BACKLOG, "Show refund status to customers", pm)
+    waiting.transitions.append((now - 9 * day, READY, pm, False))
+    review = ItemPlan(now - 18 * day, BACKLOG, "Retry failed payouts overnight", pm,
+                      assignee=eng)
+    review.transitions += [(now - 8 * day, READY, pm, False),
+                           (now - 6 * day, IN_PROGRESS, eng, True)]
+    review.prs.append(PrPlan(repo, eng.login, now - 4 * day, review, requested=[other.login],
+                             may_draft=False))
+    review.transitions.append((now - 4 * day + hours(1), IN_REVIEW, eng, False))
+    merged = ItemPlan(now - 30 * day, BACKLOG, "Export payouts as CSV", pm, assignee=other)
+    pr = PrPlan(repo, other.login, now - 13 * day, merged, merged=now - 12 * day)
+    pr.reviews.append((now - 13 * day + hours(3), eng.login, "APPROVED"))
+    merged.prs.append(pr)
+    merged.done_at = now - 12 * day + hours(2)
+    merged.transitions += [(now - 16 * day, READY, pm, False),
+                           (now - 14 * day, IN_PROGRESS, other, True),
+                           (now - 13 * day + hours(1), IN_REVIEW, other, False),
+                           (merged.done_at, DONE, other, False)]
+    return [waiting, review, merged]
 
 
 def cut(item: ItemPlan, now: datetime) -> None:

@@ -112,7 +112,7 @@ def _open(world: World, rng: random.Random, pr: PrPlan) -> None:
     still_open = pr.merged is None and pr.closed is None
     pull = world.open_pull(
         pr.repo, title=title, head_ref=head, user=pr.author, at=pr.opened, body=body,
-        draft=still_open and rng.random() < 0.15, requested_reviewers=pr.requested,
+        draft=still_open and pr.may_draft and rng.random() < 0.15, requested_reviewers=pr.requested,
     )
     pr.number = pull.number
 

@@ -7,7 +7,14 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from integrations.sandbox.gen_common import BOTS, HANDOFF, Person, hours, working
-from integrations.sandbox.gen_items import ItemPlan, PrPlan, cut, handoff_episodes, plan_item
+from integrations.sandbox.gen_items import (
+    ItemPlan,
+    PrPlan,
+    cut,
+    handoff_episodes,
+    plan_item,
+    staged,
+)
 from integrations.sandbox.gen_releases import (
     DRAFT,
     HOTFIX,
@@ -47,6 +54,8 @@ def build_team(
         items.append(item)
         if item.done_at is not None:
             done_pool.append(item)
+    if team.stage_alerts:
+        items += staged(product, engineers, team.repos[-1], now)
     incidents = plan_incidents(rng, team, releases, engineers, now, tz)
     issues = sorted(items + [i for i, _ in incidents], key=lambda i: i.created)
     for number, issue in enumerate(issues, start=1):
@@ -85,7 +94,8 @@ def _write_issues(world: World, team: TeamPlan, issues: list[ItemPlan], rng: ran
             histories.append(JiraHistory(str(jira.next_history_id), at, who.jira_id, changes))
             jira.next_history_id += 1
             status = to
-        if rng.random() < 0.1:  # a priority change: a history without a status item
+        # a priority change: a history without a status item
+        if plan.issue_type == "Story" and rng.random() < 0.1:
             at = plan.created + hours(rng.uniform(1, 48))
             if at <= world.now:
                 item = JiraHistoryItem("priority", "3", "Medium", "2", "High")

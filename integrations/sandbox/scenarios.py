@@ -49,6 +49,7 @@ class TeamPlan:
     draft_next: bool = True  # a draft of the next release sits unpublished at ``now``
     backlog_share: float = 0.3  # items never handed off
     people_offset: int = 0  # other-timezone people: every n-th person (0: none)
+    stage_alerts: bool = False  # add items whose waits are past the alert thresholds at now
 
 
 def team_plans(scenario: str, size: int | None, seed: int) -> list[TeamPlan]:
@@ -76,9 +77,9 @@ def demo_plans(size: int) -> list[TeamPlan]:
     payments = TeamPlan(
         "payments", "PAY", ("acme/payments-api", "acme/payments-web"), items=half,
         product=2, engineers=4, pickup_hours=(60.0, 700.0), cycle_hours=(20.0, 200.0),
-        review_hours=(4.0, 60.0), release_weeks_ago=(10.0, 2.0), baseline_weeks_ago=23.0,
+        review_hours=(4.0, 60.0), release_weeks_ago=(10.0, 2.3), baseline_weeks_ago=23.0,
         hotfix_rate=1.0, revert_rate=0.5, incident_rate=1.0, prerelease_rate=0.5,
-        backlog_share=0.15, people_offset=3,
+        backlog_share=0.15, people_offset=3, stage_alerts=True,
     )
     checkout = TeamPlan(
         "checkout", "CHK", ("acme/checkout-web",), items=half, product=1, engineers=3,
