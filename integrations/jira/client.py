@@ -186,9 +186,15 @@ class JiraSource:
         items = [convert.work_item(raw, base) for raw in issues]
         changes = []
         versions: dict[str, FixVersion] = {}
+        thin: set[str] = set()  # projects whose embedded versions lack release facts
         for raw in issues:
             changes += convert.status_changes(str(raw["key"]), self._histories(raw))
             versions.update((v.version_id, v) for v in convert.issue_fix_versions(raw))
+            if any("released" not in v for v in raw["fields"].get("fixVersions") or ()):
+                thin.add(str(raw["fields"]["project"]["key"]))
+        for project in sorted(thin):
+            wanted = {v.version_id: v for v in self.versions(project) if v.version_id in versions}
+            versions.update(wanted)
         return IssuePage(items=items, changes=changes, fix_versions=list(versions.values()),
                          cursor=convert.max_updated(items))
 

@@ -39,8 +39,9 @@ def errors(*messages: str, status: int) -> Response:
 class JiraPayloads:
     """Renders ``world.jira`` for one request (``base`` is the URL the client used)."""
 
-    def __init__(self, world: World, base: str) -> None:
+    def __init__(self, world: World, base: str, *, thin_versions: bool = False) -> None:
         self.world, self.base = world, base
+        self.thin_versions = thin_versions  # embed fixVersions as {self, id, name} only
 
     @property
     def cloud(self) -> bool:
@@ -89,6 +90,11 @@ class JiraPayloads:
             out["userReleaseDate"] = version.release_date.strftime("%d/%b/%y")
             out["overdue"] = not version.released and version.release_date < self.world.now.date()
         return out
+
+    def embedded_version(self, version: JiraVersion) -> dict[str, Any]:
+        """A fix version as embedded in an issue (full, or thin when so configured)."""
+        out = self.version_json(version)
+        return {k: out[k] for k in ("self", "id", "name")} if self.thin_versions else out
 
     def status_json(self, name: str) -> dict[str, Any]:
         """A status with its category (from the scenario's team workflows)."""
@@ -140,7 +146,7 @@ class JiraPayloads:
             "created": lambda: jira_time(issue.created, tz),
             "updated": lambda: jira_time(issue.updated, tz),
             "resolutiondate": lambda: issue.resolutiondate and jira_time(issue.resolutiondate, tz),
-            "fixVersions": lambda: [self.version_json(jira.versions[v])
+            "fixVersions": lambda: [self.embedded_version(jira.versions[v])
                                     for v in issue.fix_version_ids if v in jira.versions],
             "reporter": lambda: self._user_or_none(issue.reporter_account_id),
             "assignee": lambda: self._user_or_none(issue.assignee_account_id),

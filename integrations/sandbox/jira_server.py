@@ -41,6 +41,7 @@ class JiraServer(SandboxServer):
 
     def __init__(self, world: World, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.rate_limit_headers = True  # add X-RateLimit-*/RateLimit-Reason to injected 429s
+        self.thin_versions = False  # embed issue fixVersions without released/releaseDate
         super().__init__(world, host=host, port=port)
 
     def start(self) -> JiraServer:
@@ -129,7 +130,7 @@ class JiraServer(SandboxServer):
 
     def render(self, request: Request) -> JiraPayloads:
         """The payload renderer for this request."""
-        return JiraPayloads(self.world, self.base(request))
+        return JiraPayloads(self.world, self.base(request), thin_versions=self.thin_versions)
 
     # ---- plain resources -------------------------------------------------------------
 

@@ -38,6 +38,7 @@ def server(running: JiraServer, world: World) -> JiraServer:
     running.reset_log()
     for cap in ("search_changelog_cap", "issue_changelog_cap", "search_page_cap"):
         vars(running).pop(cap, None)
+    running.thin_versions = False
     return running
 
 

@@ -84,6 +84,18 @@ def test_items_carry_fields_and_fix_versions_with_release_dates(
     assert {v.name for v in source.versions("PAY")} == {"2026.3", "2026.4"}
 
 
+def test_thin_embedded_fix_versions_are_completed_from_the_versions_endpoint(
+    server: JiraServer, source: JiraSource
+) -> None:
+    server.thin_versions = True
+    pages = list(source.fetch_updated("project = PAY", None, overlap=NO_OVERLAP))
+    versions = {v.version_id: v for p in pages for v in p.fix_versions}
+    assert versions["20001"].released and versions["20001"].release_date == utc(
+        2026, 9, 30).date()
+    assert [r.path for r in server.requests if r.path.endswith("/versions")] == [
+        "/rest/api/2/project/PAY/versions"]  # once per page and project
+
+
 def test_truncated_inline_changelog_is_completed_from_the_changelog_endpoint(
     server: JiraServer, world: World, source: JiraSource
 ) -> None:

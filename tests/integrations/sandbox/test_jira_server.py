@@ -68,8 +68,10 @@ def test_enhanced_search_pages_with_next_page_token(server: JiraServer, world: W
     keys: list[str] = []
     token: str | None = None
     while True:
-        page = jira.enhanced_search_issues(ALL, nextPageToken=token, maxResults=7, fields=FIELDS)
+        page = jira.enhanced_search_issues(ALL, nextPageToken=token, maxResults=7, fields=FIELDS,
+                                           expand="changelog")
         keys += [issue.key for issue in page]
+        assert all(issue.changelog.total == len(issue.changelog.histories) for issue in page)
         token = page.nextPageToken
         if not token:
             break
@@ -79,6 +81,7 @@ def test_enhanced_search_pages_with_next_page_token(server: JiraServer, world: W
     assert "nextPageToken" not in sent[0]
     assert all("nextPageToken" in q for q in sent[1:])
     assert all(q["maxResults"] == ["7"] and sorted(q["fields"]) == sorted(FIELDS) for q in sent)
+    assert all(q["expand"] == ["changelog"] for q in sent)
 
 
 def test_max_results_is_capped_and_library_fetch_all_follows_tokens(
