@@ -29,6 +29,10 @@ REMOVED_SEARCH = (
     "A full migration guideline is available at "
     "https://developer.atlassian.com/changelog/#CHANGE-2046"
 )
+UNBOUNDED = ("Unbounded JQL queries are not allowed here. "
+             "Please add a search restriction to your query.")
+
+
 class JiraServer(SandboxServer):
     """Jira Cloud (or Server/DC, by ``world.jira.deployment_type``) REST on loopback."""
 
@@ -52,6 +56,11 @@ class JiraServer(SandboxServer):
         if self._httpd is not None:
             setattr(self._httpd.RequestHandlerClass, "disable_nagle_algorithm", True)  # noqa: B010
         return self
+
+    def revoke_token(self, replacement: str = "revoked-by-test") -> None:
+        """Rotate the site's token: requests with the old one now get 401."""
+        with self.world.lock:
+            self.world.jira.api_token = replacement
 
     # ---- wiring ----------------------------------------------------------------------
 
@@ -245,8 +254,10 @@ class JiraServer(SandboxServer):
 
     # ---- search ----------------------------------------------------------------------
 
-    def _matching(self, jql: str) -> list[JiraIssue]:
+    def _matching(self, jql: str, *, bounded: bool = False) -> list[JiraIssue]:
         query = parse(jql, tz=self.tz, now=self.world.now, projects=self.world.jira.projects)
+        if bounded and query.where is None:  # Cloud's enhanced search refuses these
+            raise JqlError(UNBOUNDED)
         return query.sort([i for i in self.world.jira.issues.values() if query.matches(i)])
 
     def search_jql(self, request: Request, match: re.Match[str]) -> Response:
@@ -255,11 +266,8 @@ class JiraServer(SandboxServer):
             return self.not_found(request)
         params = _search_params(request)
         jql = str(params.get("jql") or "")
-        if not jql.strip():
-            return errors("Unbounded JQL queries are not allowed here. "
-                          "Please add a search restriction to your query.", status=400)
         try:
-            issues = self._matching(jql)
+            issues = self._matching(jql, bounded=True)
         except JqlError as error:
             return errors(str(error), status=400)
         fields = _fields(params.get("fields"), default={"id"})

@@ -175,6 +175,14 @@ def test_jql_outside_the_subset_is_a_400_with_error_messages(server: JiraServer)
     assert messages == ["Field 'assignee' does not exist or you do not have permission to view it."]
 
 
+def test_enhanced_search_refuses_unbounded_queries_like_cloud(server: JiraServer) -> None:
+    for jql in ("", "ORDER BY updated ASC"):
+        response = requests.get(f"{server.url}/rest/api/3/search/jql", params={"jql": jql},
+                                auth=(EMAIL, TOKEN), timeout=5)
+        assert response.status_code == 400
+        assert response.json()["errorMessages"][0].startswith("Unbounded JQL queries")
+
+
 def test_wrong_credentials_are_401(server: JiraServer) -> None:
     with pytest.raises(JIRAError) as caught:
         connect(server, token="revoked")
@@ -183,6 +191,11 @@ def test_wrong_credentials_are_401(server: JiraServer) -> None:
                           headers={"Authorization": f"Bearer {TOKEN}"})
     assert bearer.status_code == 401  # Cloud takes basic auth with an API token, not a PAT
     assert bearer.json()["errorMessages"]
+    jira = connect(server)
+    server.revoke_token()
+    with pytest.raises(JIRAError) as revoked:
+        jira.myself()
+    assert revoked.value.status_code == 401
 
 
 def test_injected_429_carries_retry_after_and_jira_rate_limit_headers(server: JiraServer) -> None:
