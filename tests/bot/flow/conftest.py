@@ -20,8 +20,8 @@ from bot.flow.model import (
     ReviewState,
     StatusChange,
     TeamFlow,
-    WorkItem,
     Workflow,
+    WorkItem,
 )
 from bot.flow.report import build_report
 from bot.flow.weeks import IsoWeek
@@ -163,9 +163,8 @@ class World:
     ) -> None:
         """A release whose range (previous eligible tag → tag) contains ``prs``."""
         when = self.t(published)
-        self.releases.append(
-            Release(repo, release_id, tag, tag, draft, prerelease, when - timedelta(minutes=5), when)
-        )
+        created = when - timedelta(minutes=5)
+        self.releases.append(Release(repo, release_id, tag, tag, draft, prerelease, created, when))
         self.containments.extend(Containment(repo, release_id, n) for n in prs)
 
     def facts(self) -> TeamFacts:

@@ -19,7 +19,8 @@ def _release_world(world: Any) -> Any:
     world.pr(63, 'Revert "Add ledger export"', "2026-11-11 15:00", "2026-11-11 16:00",
              head="revert-62-add-ledger-export", body="Reverts acme/payments-api#62")
     # A revert of #60 merged after v2.1 (the next non-hotfix release) does not fail v2.0 again.
-    world.pr(64, "Undo", "2026-11-12 08:00", "2026-11-12 09:00", body="Reverts acme/payments-api#60")
+    world.pr(64, "Undo", "2026-11-12 08:00", "2026-11-12 09:00",
+             body="Reverts acme/payments-api#60")
     # A draft and a prerelease never count (nor end v2.1's failure window).
     world.release(303, "v2.2", "2026-11-12 08:30", draft=True)
     world.release(304, "v2.2-rc1", "2026-11-12 09:00", prerelease=True)

@@ -1,0 +1,102 @@
+"""The readable ``--format table`` rendering of report objects (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "handoffs",
+        "Handoffs (product -> engineering)",
+        (
+            ("handed_off", "handed off"),
+            ("picked_up", "picked up"),
+            ("returned", "returned to product"),
+            ("withdrawn", "withdrawn"),
+            ("waiting", "still waiting"),
+            ("delay_working_hours", "handoff delay (working h)"),
+        ),
+    ),
+    (
+        "delivery",
+        "Delivery",
+        (
+            ("items_delivered", "items delivered"),
+            ("lead_time_hours", "time to delivery (h)"),
+        ),
+    ),
+    (
+        "pull_requests",
+        "Pull requests",
+        (
+            ("opened", "opened"),
+            ("merged", "merged"),
+            ("merged_without_review", "merged without review"),
+            ("cycle_hours", "open -> merge (h)"),
+            ("first_review_working_hours", "first review wait (working h)"),
+        ),
+    ),
+    (
+        "releases",
+        "Releases",
+        (
+            ("count", "releases"),
+            ("hotfixes", "hotfixes"),
+            ("failed", "failed"),
+            ("change_failure_rate", "change failure rate"),
+            ("downtime_hours", "downtime per failed release (h)"),
+            ("change_lead_hours", "PR open -> released (h)"),
+        ),
+    ),
+    (
+        "incidents",
+        "Incidents",
+        (
+            ("resolved", "resolved"),
+            ("restore_hours", "time to restore (h)"),
+        ),
+    ),
+)
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _cell(key: str, value: Any) -> str:
+    if isinstance(value, Mapping):
+        if not value.get("count"):
+            return "-"
+        return (
+            f"median {_number(value['median'])}  p85 {_number(value['p85'])}  (n={value['count']})"
+        )
+    if value is None:
+        return "-"
+    if key == "change_failure_rate":
+        return f"{value * 100:.0f}%"
+    return str(value)
+
+
+def render_table(report: Mapping[str, Any]) -> str:
+    """One team-week report as aligned plain text."""
+    lines = [
+        f"{report['team']}  {report['week']}  "
+        f"({report['start'][:10]} to {report['end'][:10]}, {report['timezone']})",
+    ]
+    width = 34
+    for section, title, rows in _SECTIONS:
+        data = report.get(section, {})
+        lines.append("")
+        lines.append(title)
+        for key, label in rows:
+            if key in data:
+                lines.append(f"  {label:<{width}}{_cell(key, data[key])}")
+    lines.append("")
+    lines.append(f"  {'work in progress':<{width}}{report.get('wip', 0)}")
+    return "\n".join(lines) + "\n"
+
+
+def render_tables(reports: Sequence[Mapping[str, Any]]) -> str:
+    """Several reports, one block each."""
+    return "\n".join(render_table(r) for r in reports)
