@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.flow.model import (
@@ -152,4 +152,69 @@ class CodeHost(Protocol):
 
     def whoami(self) -> CodeHostAccount:
         """The token's account and budget; raises ``AuthError`` when rejected."""
+        ...
+
+
+# --------------------------------------------------------------------------- messenger (Slack)
+
+
+class PostedRef(Protocol):
+    """Where a message landed (``bot.slack.client.PostedMessage`` fits)."""
+
+    @property
+    def channel(self) -> str: ...
+
+    @property
+    def ts(self) -> str: ...
+
+
+class PersonRef(Protocol):
+    """A chat user found by email (``bot.slack.client.SlackPerson`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def tz(self) -> str: ...
+
+
+class FileRef(Protocol):
+    """An uploaded file (``bot.slack.client.UploadedFile`` fits)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def permalink(self) -> str: ...
+
+
+class Messenger(Protocol):
+    """What the digest and alert use-cases need of Slack (``bot.slack.client.Messenger``).
+
+    Failures raise ``bot.errors`` (``Unavailable`` when the outcome of a post is unknown).
+    """
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *,
+        thread_ts: str | None = None,
+    ) -> PostedRef:
+        """Post into a channel, or into the DM of a user id."""
+        ...
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None,
+    ) -> PostedRef:
+        """Replace a posted message."""
+        ...
+
+    def upload_png(
+        self, channel: str, content: bytes, filename: str, *, title: str | None = None,
+        thread_ts: str | None = None, initial_comment: str | None = None,
+        alt_text: str | None = None,
+    ) -> FileRef:
+        """Share a PNG into a channel or one of its threads."""
+        ...
+
+    def lookup_user_by_email(self, email: str) -> PersonRef:
+        """The user with ``email``; ``NotFound`` when there is none."""
         ...

@@ -278,6 +278,19 @@ class LedgersMixin(StoreBase):
         with self._use(conn, write=False) as c:
             return [AlertEntry(*row) for row in c.execute(stmt)]
 
+    def acknowledged_between(
+        self, start: datetime, end: datetime, *, conn: Connection | None = None
+    ) -> list[AlertEntry]:
+        """Ledger rows acknowledged in ``[start, end)``, by acknowledgement time."""
+        a = t.alert_ledger.c
+        stmt = (
+            select(t.alert_ledger)
+            .where(a.acknowledged_at >= start, a.acknowledged_at < end)
+            .order_by(a.acknowledged_at, a.alert_key, a.level, a.recipient)
+        )
+        with self._use(conn, write=False) as c:
+            return [AlertEntry(*row) for row in c.execute(stmt)]
+
     def due_held_alerts(self, now: datetime, *, conn: Connection | None = None) -> list[AlertEntry]:
         """Claimed, unsent alerts whose hold has expired by ``now``."""
         a = t.alert_ledger.c

@@ -66,6 +66,19 @@ class PeopleMixin(StoreBase):
             row = c.execute(stmt).first()
         return Snooze(row.subject, row.until, row.by_user, row.created_at) if row else None
 
+    def snoozes_created_between(
+        self, start: datetime, end: datetime, *, conn: Connection | None = None
+    ) -> list[Snooze]:
+        """Snoozes set in ``[start, end)``, oldest first (the digest lists the week's)."""
+        s = t.snoozes.c
+        stmt = (
+            select(s.subject, s.until, s.by_user, s.created_at)
+            .where(s.created_at >= start, s.created_at < end)
+            .order_by(s.created_at, s.subject)
+        )
+        with self._use(conn, write=False) as c:
+            return [Snooze(r.subject, r.until, r.by_user, r.created_at) for r in c.execute(stmt)]
+
     def slack_user(self, email: str, *, conn: Connection | None = None) -> SlackUser | None:
         """The cached Slack user of ``email`` (callers judge staleness by ``fetched_at``)."""
         stmt = select(t.slack_user_cache).where(t.slack_user_cache.c.email == email.lower())

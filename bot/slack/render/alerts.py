@@ -83,6 +83,26 @@ def review_dm(alert: Alert, review: PendingReview, *, day_hours: float = 8.0) ->
     return text, [section(body), alert_actions(alert.alert_key)]
 
 
+def review_team_dm(
+    alert: Alert, review: PendingReview, *, reviewers: Sequence[str], day_hours: float = 8.0
+) -> Reply:
+    """DM to the team's engineering people about a PR waiting for its first review.
+
+    ``reviewers`` are the requested reviewers' GitHub logins (outside text, escaped): the
+    config maps people by email only, so they are named, not mentioned.
+    """
+    name = f"{review.repo}#{review.number}"
+    waited = fmt_seconds_working(alert.waited_working_seconds, day_hours)
+    asked = ", ".join(esc(login) for login in reviewers) if reviewers else "nobody yet"
+    body = (
+        f":eyes: {link(review.url, name)} {esc(review.title)} has waited *{waited}* for a first "
+        f"review{_reminder(alert)}. Requested reviewers: {asked}. Can someone review it, or "
+        "nudge them?"
+    )
+    text = f"{esc(name)} has waited {waited} for a first review"
+    return text, [section(body), alert_actions(alert.alert_key)]
+
+
 def unreleased_channel_message(
     alert: Alert, work: UnreleasedWork, *, tz: str = "UTC", day_hours: float = 8.0
 ) -> Reply:
