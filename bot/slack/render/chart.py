@@ -7,11 +7,14 @@ and concurrent renders in threads stay independent.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from bot.slack.render.common import dig
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +26,19 @@ class WeekPoint:
     handoff_delay_median_working_hours: float | None
     releases: int = 0
     failed_releases: int = 0
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any]) -> WeekPoint:
+        """The chart point of one ``crosswalk report`` object."""
+        return cls(
+            week=str(report.get("week", "")),
+            lead_time_median_hours=dig(report, "delivery", "lead_time_hours", "median"),
+            handoff_delay_median_working_hours=dig(
+                report, "handoffs", "delay_working_hours", "median"
+            ),
+            releases=int(dig(report, "releases", "count") or 0),
+            failed_releases=int(dig(report, "releases", "failed") or 0),
+        )
 
 
 def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes:
@@ -38,7 +54,8 @@ def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes
     top.plot(xs, lead, marker="o", color="#1f6feb", label="Time to delivery (median, days)")
     top.plot(xs, delay, marker="s", color="#d97706", label="Handoff delay (median, working days)")
     top.set_ylabel("days")
-    top.set_ylim(bottom=0)
+    values = [v for v in lead + delay if v == v]  # NaN != NaN: skip weeks without data
+    top.set_ylim(0, max([*values, 1.0]) * 1.3)  # headroom so the legend never hides a line
     top.grid(True, axis="y", alpha=0.3)
     top.legend(loc="upper left", fontsize=8, frameon=False)
     top.set_title("Last 12 weeks", fontsize=10)
@@ -61,7 +78,8 @@ def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes
     bottom.set_xticks(xs, labels, fontsize=8)
     bottom.set_ylim(0, max([w.releases for w in weeks] + [1]) * 1.3)
 
-    fig.tight_layout()
+    # Fixed margins instead of tight_layout: cheaper, and the layout never depends on text.
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.08, hspace=0.12)
     buf = io.BytesIO()
     # No Software/date metadata so equal input gives equal bytes.
     fig.savefig(buf, format="png", metadata={"Software": None})
