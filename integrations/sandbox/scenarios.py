@@ -111,5 +111,6 @@ def generated_plans(total: int, seed: int) -> list[TeamPlan]:
             pickup_hours=(1.0, 24.0) if fast else (8.0, 400.0),
             cadence_days=rng.choice((7.0, 14.0, 21.0, 42.0)),
             hotfix_rate=rng.choice((0.0, 0.2, 0.5)), people_offset=rng.choice((0, 3, 4)),
+            backlog_share=0.55,
         ))
     return plans
