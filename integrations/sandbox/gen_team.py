@@ -6,7 +6,7 @@ import random
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from integrations.sandbox.gen_common import BOTS, HANDOFF, Person, hours, working
+from integrations.sandbox.gen_common import BOTS, STATUSES, Person, hours, working
 from integrations.sandbox.gen_items import (
     ItemPlan,
     PrPlan,
@@ -80,8 +80,7 @@ def build_team(
 
 def _write_issues(world: World, team: TeamPlan, issues: list[ItemPlan], rng: random.Random) -> None:
     jira = world.jira
-    ids = {name: jira.status_id(name) for name in {*HANDOFF, "Backlog", "In Progress",
-                                                   "In Review", "Needs Clarification", "Done"}}
+    ids = {name: jira.status_id(name) for name in STATUSES}  # tuple order: stable ids
     for plan in issues:
         histories: list[JiraHistory] = []
         status = plan.initial

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
 import sys
 from collections import Counter
 from datetime import UTC, datetime
@@ -188,3 +191,26 @@ def test_slack_has_one_user_per_person_and_a_shared_channel_per_team(world: Worl
 
 def test_plain_form_leaves_out_the_lock(world: World) -> None:
     assert "lock" not in plain(world)
+
+
+_DIGEST = """
+import hashlib, sys
+from datetime import UTC, datetime
+sys.path.insert(0, sys.argv[1])
+from gen_oracle import canonical
+from integrations.sandbox.generator import generate
+world = generate("default", seed=5, size=120, now=datetime(2026, 11, 23, 10, 30, tzinfo=UTC))
+print(hashlib.sha256(canonical(world)).hexdigest())
+"""
+
+
+def test_same_bytes_across_processes_whatever_the_hash_seed() -> None:
+    digests = set()
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _DIGEST, str(Path(__file__).parent)],
+                             env=env, capture_output=True, text=True, check=True)
+        digests.add(out.stdout.strip())
+    assert len(digests) == 1
+    local = generate("default", seed=5, size=120, now=NOW)
+    assert digests == {hashlib.sha256(canonical(local)).hexdigest()}
