@@ -288,6 +288,10 @@ class Settings(_Frozen):
             known = ", ".join(self.teams)
             raise SettingsError("--team", [f"no team {name!r} (teams: {known})"]) from None
 
+    def selected(self, name: str | None) -> tuple[TeamSettings, ...]:
+        """The teams a ``--team`` option selects: all of them when ``name`` is None."""
+        return tuple(self.teams.values()) if name is None else (self.team(name),)
+
     @property
     def uses_jira(self) -> bool:
         """Whether any team reads Jira."""

@@ -167,3 +167,12 @@ def test_settings_error_is_a_config_error_listing_problems() -> None:
         parse_settings({"teams": {}})
     assert isinstance(caught.value, SettingsError)
     assert caught.value.problems == ("teams: expected at least 1 item(s), got 0",)
+
+
+def test_team_selection_for_a_team_option() -> None:
+    settings = load_settings(EXAMPLE)
+    assert [t.name for t in settings.selected(None)] == ["payments", "growth"]
+    assert [t.name for t in settings.selected("growth")] == ["growth"]
+    with pytest.raises(SettingsError) as caught:
+        settings.selected("billing")
+    assert caught.value.problems == ("no team 'billing' (teams: payments, growth)",)
