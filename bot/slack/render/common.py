@@ -128,8 +128,8 @@ def fmt_working_hours(hours: float | None, day_hours: float = 8.0) -> str:
         return f"{max(1, round(hours * 60))} working min"
     if hours < day_hours or day_hours <= 0:
         return f"{_num(hours)} working h"
-    days = hours / day_hours
-    return f"{_num(days)} working day{'' if days == 1 else 's'}"
+    days = _num(hours / day_hours)
+    return f"{days} working day{'' if days == '1' else 's'}"
 
 
 def fmt_seconds_working(seconds: float, day_hours: float = 8.0) -> str:
