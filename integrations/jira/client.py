@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jira import JIRA
@@ -79,8 +80,8 @@ class JiraSource:
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
         return self.retry.call(operation, self.config.credential_var, fn)
 
-    def client(self) -> JIRA:
-        """The ``JIRA`` client, built on first use (its constructor calls serverInfo)."""
+    def _jira(self) -> JIRA:
+        # Built on first use, inside the retry policy: the constructor calls serverInfo.
         if self._client is None:
             self._client = self._call("connect", self._connect)
         return self._client
@@ -95,10 +96,10 @@ class JiraSource:
     @property
     def is_cloud(self) -> bool:
         """Whether serverInfo says Cloud (then the old ``/search`` is gone)."""
-        return self.client().deploymentType == "Cloud"
+        return self._jira().deploymentType == "Cloud"
 
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        client = self.client()
+        client = self._jira()
         # The library has no wrapper for these endpoints; _get_json keeps its session,
         # auth and error handling (JIRAError) rather than a second HTTP stack.
         return self._call(f"GET {path.split('?')[0]}", lambda: client._get_json(path, params))
@@ -107,7 +108,7 @@ class JiraSource:
 
     def myself(self) -> IssueAccount:
         """The account the credentials belong to."""
-        client = self.client()
+        client = self._jira()
         raw = self._call("myself", client.myself)
         return IssueAccount(
             account_id=str(raw.get("accountId") or raw.get("key") or raw.get("name") or ""),
@@ -128,12 +129,12 @@ class JiraSource:
 
     def check_project(self, key: str) -> str:
         """The project's name; NotFound when it is missing or hidden from us."""
-        raw = self._get(f"project/{key}")
+        raw = self._get(f"project/{quote(key, safe='')}")
         return str(raw.get("name") or key)
 
     def versions(self, project: str) -> list[FixVersion]:
         """Every version of ``project`` with its release date (one unpaginated request)."""
-        raw = self._get(f"project/{project}/versions")
+        raw = self._get(f"project/{quote(project, safe='')}/versions")
         return [convert.fix_version(v, project) for v in raw]
 
     def fetch_updated(
@@ -149,7 +150,7 @@ class JiraSource:
     # ---- searching -------------------------------------------------------------------
 
     def _cloud_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
-        client = self.client()
+        client = self._jira()
         token: str | None = None
         while True:
             def search(token: str | None = token) -> Any:
@@ -165,7 +166,7 @@ class JiraSource:
                 return
 
     def _server_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
-        client = self.client()
+        client = self._jira()
         start = 0
         while True:
             def search(start: int = start) -> Any:
@@ -210,7 +211,7 @@ class JiraSource:
         missing = total - len(histories)
         start, older = 0, []
         while start < missing:
-            page = self._get(f"issue/{raw['key']}/changelog",
+            page = self._get(f"issue/{quote(str(raw['key']), safe='')}/changelog",
                              {"startAt": start, "maxResults": CHANGELOG_PAGE})
             values = list(page.get("values") or [])
             older += [h for h in values if str(h["id"]) not in seen]
