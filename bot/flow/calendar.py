@@ -2,7 +2,8 @@
 
 Each local date's working interval is converted to UTC once (``09:00`` and ``17:00`` local
 are resolved through ``zoneinfo``, so a day across a DST change has its true length) and
-cached; every query walks local dates, so it costs O(days) at worst.
+cached; whole days between two instants come from per-year prefix sums, so a query costs
+O(years) after the first touch of a year (and O(days) for deadlines).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class WorkingCalendar:
         self._workdays = frozenset(int(d) for d in spec.workdays)
         self._has_hours = spec.end > spec.start and bool(self._workdays)
         self._interval = lru_cache(maxsize=8192)(self._compute_interval)
+        self._prefix: dict[int, list[float]] = {}
 
     # ------------------------------------------------------------------ days
 
@@ -56,6 +58,38 @@ class WorkingCalendar:
 
     # ------------------------------------------------------------------ queries
 
+    def _year_prefix(self, year: int) -> list[float]:
+        """``p[i]``: working seconds of the year's first ``i`` days (``p[-1]``: the year)."""
+        cached = self._prefix.get(year)
+        if cached is None:
+            cached = [0.0]
+            day = date(year, 1, 1)
+            while day.year == year:
+                iv = self._interval(day)
+                cached.append(cached[-1] + (iv[1] - iv[0] if iv is not None else 0.0))
+                day += timedelta(days=1)
+            self._prefix[year] = cached
+        return cached
+
+    def _full_days(self, first: date, last: date) -> float:
+        """Working seconds of the whole days ``first`` .. ``last`` - 1 (O(years))."""
+        if last <= first:
+            return 0.0
+        a = self._year_prefix(first.year)
+        i = first.timetuple().tm_yday - 1
+        if first.year == last.year:
+            return self._year_prefix(last.year)[last.timetuple().tm_yday - 1] - a[i]
+        total = a[-1] - a[i]
+        for year in range(first.year + 1, last.year):
+            total += self._year_prefix(year)[-1]
+        return total + self._year_prefix(last.year)[last.timetuple().tm_yday - 1]
+
+    def _partial(self, day: date, a: float, b: float) -> float:
+        iv = self._interval(day)
+        if iv is None:
+            return 0.0
+        return max(0.0, min(iv[1], b) - max(iv[0], a))
+
     def working_seconds(self, start: datetime, end: datetime) -> float:
         """Working seconds in ``[start, end)``; 0 when ``end <= start``."""
         require_utc(start, "start")
@@ -63,16 +97,12 @@ class WorkingCalendar:
         a, b = start.timestamp(), end.timestamp()
         if b <= a or not self._has_hours:
             return 0.0
-        day, last = self._local_date(a), self._local_date(b)
-        total = 0.0
-        while day <= last:
-            iv = self._interval(day)
-            if iv is not None:
-                lo, hi = max(iv[0], a), min(iv[1], b)
-                if hi > lo:
-                    total += hi - lo
-            day += timedelta(days=1)
-        return total
+        first, last = self._local_date(a), self._local_date(b)
+        if first == last:
+            return self._partial(first, a, b)
+        # Two partial days at the ends, whole days in between from per-year prefix sums.
+        inner = self._full_days(first + timedelta(days=1), last)
+        return self._partial(first, a, b) + inner + self._partial(last, a, b)
 
     def is_working(self, instant: datetime) -> bool:
         """Whether ``instant`` lies inside working hours (start inclusive, end exclusive)."""

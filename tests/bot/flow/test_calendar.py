@@ -162,3 +162,23 @@ def test_add_working_is_the_inverse_of_working_seconds(
     deadline = cal.add_working(a, seconds)
     assert deadline >= a
     assert cal.working_seconds(a, deadline) == pytest.approx(seconds, abs=1e-3)
+
+
+def _walk(cal: WorkingCalendar, a: datetime, b: datetime) -> float:
+    """Reference: intersect [a, b) with every local day's working interval, one by one."""
+    total, day = 0.0, a.astimezone(cal.zone).date()
+    while day <= b.astimezone(cal.zone).date():
+        iv = cal.interval(day)
+        if iv is not None:
+            total += max(0.0, min(iv[1], b.timestamp()) - max(iv[0], a.timestamp()))
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=150, deadline=None)
+@given(calendars, instants, instants)
+def test_prefix_sums_match_a_day_by_day_walk(
+    cal: WorkingCalendar, x: datetime, y: datetime
+) -> None:
+    a, b = sorted((x, y))
+    assert cal.working_seconds(a, b) == pytest.approx(_walk(cal, a, b), abs=1e-6)
