@@ -75,6 +75,9 @@ class GitHubServer(SandboxServer):
             self._httpd.RequestHandlerClass.disable_nagle_algorithm = True  # type: ignore[attr-defined]
         return self
 
+    def __enter__(self) -> GitHubServer:
+        return self.start()
+
     @property
     def payloads(self) -> Payloads:
         """Payload builder bound to the running server's URL."""

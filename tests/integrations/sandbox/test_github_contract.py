@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[impor
 from integrations.sandbox.github_server import GitHubServer
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
-from gh_world import REPO, TOKEN, build_world
+from gh_world import REPO, TOKEN, build_world  # type: ignore[import-not-found, unused-ignore]
 
 SPECS = Path(__file__).parents[4] / "shared" / "specs" / "github"  # ../shared beside the checkout
 pytestmark = pytest.mark.skipif(not SPECS.exists(), reason="shared/specs/github not present")
@@ -43,7 +43,7 @@ SKIPPED = {"GET /repos/{owner}/{repo}/pulls/{pull_number}/files"}  # not modelle
 @pytest.fixture(scope="module")
 def server() -> Iterator[GitHubServer]:
     with GitHubServer(build_world(pulls=12, releases=3)) as running:
-        yield running  # type: ignore[misc]
+        yield running
 
 
 def fetch(server: GitHubServer, path: str) -> httpx.Response:

@@ -1,0 +1,284 @@
+"""The GitHub adapter: a :class:`~bot.ports.CodeHost` over PyGithub; httpx for conditional GETs.
+
+Cost model (what ``bench/sync.py`` compares against):
+- no-change poll of a repository: one conditional GET of the first pulls page (and of the
+  first releases page) answered 304, which GitHub does not count against the rate limit;
+- on a change: that same request is page 1 of the listing (``state=all, sort=updated,
+  direction=desc, per_page=100``), further pages only until ``updated_at`` drops below the
+  cursor minus the overlap; one reviews request per changed PR; one compare per new
+  release pair. Only list-payload attributes are read, so PyGithub never completes lazily.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from itertools import pairwise
+from typing import Any, TypeVar
+
+import httpx
+from github import Auth, Github
+from github.GithubObject import GithubObject
+from github.GitRelease import GitRelease
+from github.PullRequest import PullRequest as GhPullRequest
+
+from bot.errors import ConfigError, NotFound
+from bot.flow.model import Containment, PullRequest, Release, Review
+from bot.ports import CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
+from integrations.github import convert
+from integrations.github.policy import HttpStatusError, Policy
+
+log = logging.getLogger(__name__)
+PER_PAGE = 100
+DEFAULT_API = "https://api.github.com"
+NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
+G = TypeVar("G", bound=GithubObject)
+
+
+@dataclass(frozen=True, slots=True)
+class GitHubConfig:
+    """Where GitHub is and the token (kept out of ``repr``)."""
+
+    token: str = field(repr=False)
+    api_url: str = DEFAULT_API
+    timeout: float = 20.0
+    throttle: float = 0.25  # PyGithub's pause between requests; 0 in tests
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> GitHubConfig:
+        """Read GITHUB_TOKEN and GITHUB_API_URL (GitHub Enterprise Server)."""
+        token = env.get("GITHUB_TOKEN", "").strip()
+        if not token:
+            raise ConfigError("GITHUB_TOKEN is not set (a token that can read the repositories)")
+        api = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API
+        return cls(token=token, api_url=api.rstrip("/"), timeout=timeout)
+
+
+class GitHubHost:
+    """GitHub as a CodeHost: pull requests, reviews, releases and release containment."""
+
+    def __init__(self, config: GitHubConfig, *, policy: Policy | None = None) -> None:
+        self.config = config
+        self.policy = policy or Policy()
+        self.api = config.api_url.rstrip("/")
+        # retry=None: PyGithub's GithubRetry would sleep until a primary reset (up to an
+        # hour); Policy bounds every retry and turns long waits into RateLimited instead.
+        self.gh = Github(
+            auth=Auth.Token(config.token),
+            base_url=self.api,
+            per_page=PER_PAGE,
+            timeout=max(1, math.ceil(config.timeout)),  # PyGithub insists on an int
+            retry=None,
+            lazy=True,
+            seconds_between_requests=config.throttle,
+            seconds_between_writes=config.throttle,
+        )
+        self.http = httpx.Client(
+            timeout=config.timeout,
+            follow_redirects=True,
+            headers={
+                "Authorization": f"Bearer {config.token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "crosswalk",
+            },
+        )
+
+    def close(self) -> None:
+        """Release the HTTP connections."""
+        self.http.close()
+        self.gh.close()
+
+    # ---- CodeHost ---------------------------------------------------------------------
+
+    def poll_pulls(
+        self,
+        repo: str,
+        since: datetime | None,
+        etag: str | None,
+        *,
+        overlap: timedelta = timedelta(minutes=5),
+    ) -> PullPoll:
+        """PRs updated since ``since - overlap``, newest first; a free 304 when nothing changed."""
+        path = f"/repos/{repo}/pulls"
+        params = {"state": "all", "sort": "updated", "direction": "desc", "per_page": PER_PAGE}
+        first = self._conditional(f"list pull requests of {repo}", path, params, etag)
+        if first is None:
+            return PullPoll(repo, changed=False, cursor=since, etag=etag, requests=1)
+        new_etag, items, next_url = first
+        threshold = since - overlap if since is not None else None
+        pulls: list[PullRequest] = []
+        requests = 1
+        while True:
+            records = [convert.pull_request(repo, pr) for pr in self._objects(GhPullRequest, items)]
+            fresh = [p for p in records if threshold is None or p.updated_at >= threshold]
+            pulls += fresh
+            if len(fresh) < len(records) or next_url is None:
+                break
+            items, next_url = self._page(f"list pull requests of {repo}", next_url)
+            requests += 1
+        cursor = max([p.updated_at for p in pulls] + ([since] if since else []), default=None)
+        log.info("github.pulls_listed repo=%s pulls=%d requests=%d", repo, len(pulls), requests)
+        return PullPoll(
+            repo, changed=True, pulls=pulls, cursor=cursor, etag=new_etag, requests=requests
+        )
+
+    def reviews(self, repo: str, numbers: Collection[int]) -> list[Review]:
+        """The reviews of the given PRs: one request per PR (per 100 reviews)."""
+        out: list[Review] = []
+        for number in sorted(set(numbers)):
+            pull = self.gh.get_repo(repo).get_pull(number)  # lazy: no request
+            items = self._call(f"list reviews of {repo}#{number}", partial(_all, pull.get_reviews))
+            out += [convert.review(repo, number, rv) for rv in items]
+        return out
+
+    def poll_releases(self, repo: str, etag: str | None) -> ReleasePoll:
+        """Every release (drafts included) and tag; a free 304 when nothing changed."""
+        first = self._conditional(
+            f"list releases of {repo}", f"/repos/{repo}/releases", {"per_page": PER_PAGE}, etag
+        )
+        if first is None:
+            return ReleasePoll(repo, changed=False, etag=etag, requests=1)
+        new_etag, items, next_url = first
+        raw, requests = list(items), 1
+        while next_url is not None:
+            items, next_url = self._page(f"list releases of {repo}", next_url)
+            raw += items
+            requests += 1
+        releases = [convert.release(repo, rel) for rel in self._objects(GitRelease, raw)]
+        handle = self.gh.get_repo(repo)
+        tags = self._call(
+            f"list tags of {repo}", lambda: {t.name: t.commit.sha for t in handle.get_tags()}
+        )
+        requests += max(1, -(-len(tags) // PER_PAGE))
+        return ReleasePoll(
+            repo, changed=True, releases=releases, tags=tags, etag=new_etag, requests=requests
+        )
+
+    def containments(
+        self,
+        repo: str,
+        releases: Sequence[Release],
+        merged: Mapping[str, int],
+        done: Collection[tuple[str, str]],
+    ) -> ContainmentResult:
+        """Compare each consecutive pair of eligible releases not yet ``done``, once."""
+        eligible = sorted(
+            (r for r in releases if r.eligible),
+            key=lambda r: (r.published_at or r.created_at, r.release_id),
+        )
+        found: list[Containment] = []
+        pairs: list[tuple[str, str]] = []
+        requests = 0
+        handle = self.gh.get_repo(repo)
+        for previous, current in pairwise(eligible):
+            pair = (previous.tag, current.tag)
+            if pair in done or pair in pairs:
+                continue
+            operation = f"compare {repo} {previous.tag}...{current.tag}"
+            try:
+                shas, cost = self._call(operation, partial(self._compare, handle, *pair))
+            except NotFound:  # a deleted tag: nothing can be learnt, so never ask again
+                log.warning("github.compare_missing repo=%s base=%s head=%s", repo, *pair)
+                shas, cost = [], 1
+            requests += cost
+            pairs.append(pair)
+            found += [Containment(repo, current.release_id, merged[s]) for s in shas if s in merged]
+        return ContainmentResult(containments=found, pairs=pairs, requests=requests)
+
+    def check_repo(self, repo: str) -> str:
+        """The repository's full name; ``NotFound`` names it when missing or not visible."""
+        _, data = self._call(
+            f"read repository {repo}",
+            lambda: self.gh.requester.requestJsonAndCheck("GET", f"/repos/{repo}"),
+        )
+        return str(data["full_name"])
+
+    def whoami(self) -> CodeHostAccount:
+        """The token's login and the primary budget left (``GET /user``)."""
+        _, data = self._call(
+            "read the authenticated user",
+            lambda: self.gh.requester.requestJsonAndCheck("GET", "/user"),
+            guard=False,
+        )
+        b = self.policy.budget
+        return CodeHostAccount(
+            str(data["login"]), b.remaining, b.limit, datetime.fromtimestamp(b.reset, UTC)
+        )
+
+    # ---- plumbing ---------------------------------------------------------------------
+
+    def _call(self, operation: str, fn: Callable[[], Any], *, guard: bool = True) -> Any:
+        try:
+            return self.policy.call(operation, fn, guard=guard)
+        finally:
+            self._note_pygithub_budget()
+
+    def _note_pygithub_budget(self) -> None:
+        remaining, limit = self.gh.requester.rate_limiting
+        if remaining >= 0:
+            b = self.policy.budget
+            b.remaining, b.limit = remaining, limit
+            b.reset = float(self.gh.requester.rate_limiting_resettime or b.reset)
+
+    def _conditional(
+        self, operation: str, path: str, params: Mapping[str, Any], etag: str | None
+    ) -> tuple[str | None, list[Any], str | None] | None:
+        """GET the first page with ``If-None-Match``; ``None`` when it answered 304."""
+
+        def get() -> httpx.Response:
+            headers = {"If-None-Match": etag} if etag else {}
+            response = self.http.get(self.api + path, params=dict(params), headers=headers)
+            self.policy.budget.update(response.headers)
+            if response.status_code not in (200, 304):
+                raise HttpStatusError(response.status_code, response.headers, _message(response))
+            return response
+
+        # A 304 costs nothing, but an exhausted budget answers 403 even then: guard anyway.
+        response = self.policy.call(operation, get)
+        if response.status_code == 304:
+            log.debug("github.not_modified op=%r", operation)
+            return None
+        return (
+            response.headers.get("ETag"),
+            list(response.json()),
+            _next_link(response.headers.get("Link")),
+        )
+
+    def _page(self, operation: str, url: str) -> tuple[list[Any], str | None]:
+        headers, data = self._call(
+            operation, lambda: self.gh.requester.requestJsonAndCheck("GET", url)
+        )
+        return list(data), _next_link(headers.get("link") or headers.get("Link"))
+
+    def _objects(self, klass: type[G], items: Sequence[Any]) -> list[G]:
+        return [self.gh.create_from_raw_data(klass, item) for item in items]
+
+    @staticmethod
+    def _compare(handle: Any, base: str, head: str) -> tuple[list[str], int]:
+        comparison = handle.compare(base, head)
+        total = int(comparison.total_commits)  # the first request: page 1 of the commits
+        shas = [commit.sha for commit in comparison.commits]
+        return shas, max(1, -(-total // PER_PAGE))
+
+
+def _all(listing: Callable[[], Iterable[Any]]) -> list[Any]:
+    return list(listing())
+
+
+def _next_link(header: str | None) -> str | None:
+    match = NEXT_LINK.search(header or "")
+    return match.group(1) if match else None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""
