@@ -107,7 +107,7 @@ calendars = st.sampled_from([GB, US])
 zones = st.sampled_from(["UTC", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Chatham"])
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(calendars, instants, instants, instants)
 def test_additive_over_any_split_point(
     cal: WorkingCalendar, x: datetime, y: datetime, z: datetime
@@ -117,7 +117,7 @@ def test_additive_over_any_split_point(
     assert whole == pytest.approx(cal.working_seconds(a, m) + cal.working_seconds(m, b), abs=1e-6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(calendars, instants, instants)
 def test_never_more_than_wall_time(cal: WorkingCalendar, x: datetime, y: datetime) -> None:
     a, b = sorted((x, y))
@@ -144,7 +144,7 @@ def test_zero_inside_a_weekend_or_holiday(day: object, s1: int, s2: int) -> None
     assert GB.working_seconds(start, end) == 0.0
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(calendars, instants, instants, zones, zones)
 def test_invariant_to_timezone_representation(
     cal: WorkingCalendar, x: datetime, y: datetime, z1: str, z2: str
@@ -154,7 +154,7 @@ def test_invariant_to_timezone_representation(
     assert moved == cal.working_seconds(a, b)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(calendars, instants, st.floats(min_value=0, max_value=400 * 3600))
 def test_add_working_is_the_inverse_of_working_seconds(
     cal: WorkingCalendar, a: datetime, seconds: float
@@ -175,7 +175,7 @@ def _walk(cal: WorkingCalendar, a: datetime, b: datetime) -> float:
     return total
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(calendars, instants, instants)
 def test_prefix_sums_match_a_day_by_day_walk(
     cal: WorkingCalendar, x: datetime, y: datetime
