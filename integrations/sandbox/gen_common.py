@@ -102,6 +102,6 @@ def slug(text: str) -> str:
 def person_name(index: int) -> tuple[str, str]:
     """The ``index``-th distinct (first, last) name pair."""
     first = _FIRST[index % len(_FIRST)]
-    last = _LAST[(index // len(_FIRST)) % len(_LAST)]
+    last = _LAST[(index + index // len(_FIRST)) % len(_LAST)]  # injective below 520
     round_ = index // (len(_FIRST) * len(_LAST))
     return first, last if round_ == 0 else f"{last}{round_ + 1}"

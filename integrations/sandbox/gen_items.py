@@ -78,7 +78,7 @@ class ItemPlan:
 
 def plan_item(
     rng: random.Random, team: TeamPlan, product: list[Person], engineers: list[Person],
-    created: datetime, tz: ZoneInfo, done_pool: list[ItemPlan], now: datetime,
+    created: datetime, tz: ZoneInfo, done_pool: list[ItemPlan],
 ) -> ItemPlan:
     """Plan one item from creation to done (not yet cut at ``now``)."""
     author = rng.choice(product)
@@ -162,7 +162,7 @@ def _build_prs(
             pr.closed = later(rng, opened, (12.0, 120.0), tz)
             opened = later(rng, pr.closed, (1.0, 24.0), tz)
             continue
-        pr.merged = opened + hours(log_uniform(rng, *team.cycle_hours))
+        pr.merged = later(rng, opened, team.cycle_hours, tz)
         plan_reviews(rng, team, pr, others)
         return pr.merged
 

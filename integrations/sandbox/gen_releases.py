@@ -106,7 +106,7 @@ def extra_prs(
                         head_ref=f"chore/{'-'.join(text.lower().split()[:3])}",
                         body="No ticket. Dates are ISO-8601 now and files UTF-8.")
             if rng.random() < 0.85:
-                pr.merged = opened + hours(log_uniform(rng, *team.cycle_hours))
+                pr.merged = working(opened + hours(log_uniform(rng, *team.cycle_hours)), tz)
             plan_reviews(rng, team, pr, [x for x in logins if x != author])
             out.append(pr)
         for _ in range(per_repo):

@@ -49,7 +49,7 @@ def build_team(
     items: list[ItemPlan] = []
     done_pool: list[ItemPlan] = []
     for at in created:
-        item = plan_item(rng, team, product, engineers, min(at, now), tz, done_pool, now)
+        item = plan_item(rng, team, product, engineers, min(at, now), tz, done_pool)
         cut(item, now)
         items.append(item)
         if item.done_at is not None:
@@ -76,6 +76,8 @@ def build_team(
             follows.repo if follows else None, follows.tag if follows else None,
         ))
     _fix_versions(world, team, releases, items)
+    for item in items:  # break item <-> PR cycles so the plans go by reference counting
+        item.prs.clear()
 
 
 def _write_issues(world: World, team: TeamPlan, issues: list[ItemPlan], rng: random.Random) -> None:
