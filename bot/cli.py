@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 # name -> ("module:attribute", one-line help shown by `crosswalk --help`); one line each.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("bot.cli_sandbox:sandbox", "Run the loopback Jira/GitHub/Slack sandbox"),
+    "digest": ("bot.cli_slack:digest", "Post (or print) the weekly digest"),
+    "alerts": ("bot.cli_slack:alerts", "Evaluate alert rules now; post what is new"),
 }
 
 
