@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from integrations.sandbox.base import Request
-from integrations.sandbox.github_payloads import Json
+from integrations.sandbox.github_common import Json
 from integrations.sandbox.world import GhCommit, GhPull, GhRepo
 
 if TYPE_CHECKING:

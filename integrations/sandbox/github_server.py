@@ -193,7 +193,7 @@ class GitHubServer(SandboxServer):
                     body, self.primary_status, {**self._github_headers(), **self._rate_headers(b)}
                 )
             try:
-                if not token and pattern.startswith("/user"):
+                if not token and pattern in ("/user", "/user/repos"):  # viewer-only routes
                     raise HttpError(401, "Requires authentication")
                 result = handler(request, match)
             except HttpError as err:

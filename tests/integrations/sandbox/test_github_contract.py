@@ -92,6 +92,20 @@ def test_error_bodies_are_basic_errors(server: GitHubServer, path: str, status: 
     assert not errors and response.json()["message"] == "Not Found"
 
 
+def test_rate_limit_error_bodies_are_basic_errors() -> None:
+    basic = validator("schemas/component.basic-error.schema.json")
+    with GitHubServer(build_world(pulls=2, releases=1)) as fresh:
+        fresh.trigger_secondary_limit(retry_after=30, status=429)
+        secondary = fetch(fresh, f"/repos/{REPO}")
+        fresh.exhaust_rate_limit(60)
+        primary = fetch(fresh, f"/repos/{REPO}")
+    assert secondary.status_code == 429 and secondary.headers["retry-after"] == "30"
+    assert "secondary rate limit" in secondary.json()["message"]
+    assert primary.status_code == 403 and primary.headers["x-ratelimit-remaining"] == "0"
+    for response in (secondary, primary):
+        assert not list(basic.iter_errors(response.json()))
+
+
 def test_bad_credentials_matches_the_documented_body(server: GitHubServer) -> None:
     response = httpx.get(server.url + "/user", headers={"Authorization": "token wrong"}, timeout=5)
     assert response.status_code == 401

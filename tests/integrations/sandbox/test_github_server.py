@@ -209,6 +209,12 @@ def test_bad_token_is_401_bad_credentials(server: GitHubServer) -> None:
     assert get(server, "/user").status_code == 401
 
 
+def test_anonymous_requests_get_the_small_budget_and_no_viewer(server: GitHubServer) -> None:
+    public = httpx.get(f"{server.url}/users/alice", timeout=5)
+    assert public.status_code == 200 and public.headers["x-ratelimit-limit"] == "60"
+    assert httpx.get(f"{server.url}/user", timeout=5).status_code == 401
+
+
 def test_mutations_while_running_are_served(server: GitHubServer) -> None:
     world = server.world
     world.open_pull(REPO, title="PAY-999 new", head_ref="pay-999", user="carol", at=later(5))
