@@ -20,6 +20,7 @@ from bot.flow.facts import (
 )
 from bot.store import tables as t
 from bot.store.base import IN_CHUNK, StoreBase, chunked, upsert
+from bot.store.spans import length_class
 
 
 def to_handoff(row: Any) -> HandoffFact:
@@ -95,6 +96,7 @@ class FactsMixin(StoreBase):
                 "status": s.status,
                 "start": s.start,
                 "end": s.end,
+                "length_class": length_class(s.start, s.end),
             }
             for s in spans
         ]

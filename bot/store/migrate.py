@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,9 @@ from alembic.runtime.migration import MigrationContext
 from bot.store.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Alembic's ``context`` is module-global: migrations in one process run one at a time.
+# Across processes the database serialises them (see migrations/env.py).
+_LOCK = threading.Lock()
 
 
 def alembic_config(url: str) -> Config:
@@ -24,12 +28,14 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Apply migrations up to ``revision``."""
-    command.upgrade(alembic_config(url), revision)
+    with _LOCK:
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Revert migrations down to ``revision`` (``"base"`` removes every table)."""
-    command.downgrade(alembic_config(url), revision)
+    with _LOCK:
+        command.downgrade(alembic_config(url), revision)
 
 
 def current(url: str) -> str | None:

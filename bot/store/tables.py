@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     Table,
     Text,
     UniqueConstraint,
@@ -185,9 +186,11 @@ status_spans = Table(
     Column("status", Text, nullable=False),
     Column("start", UTCDateTime, nullable=False),
     Column("end", UTCDateTime),
+    # Not a fact field: the store's own bucket of the span's length (see bot.store.spans),
+    # so "in status S at instant t" reads only spans that can cover t, for any t.
+    Column("length_class", SmallInteger, nullable=False),
     Index(None, "status", "start"),
-    # "In status S at instant t" for a recent t reads only the open and recently closed spans.
-    Index(None, "status", "end"),
+    Index(None, "status", "length_class", "start"),
 )
 
 item_facts = Table(

@@ -12,19 +12,30 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, Subquery, func, select, union_all
 from sqlalchemy.engine import Connection
 
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, PrFact, ReleaseFact, StatusSpan
 from bot.store import tables as t
 from bot.store.base import StoreBase
 from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
+from bot.store.spans import covering
 
 
 def _of_team(stmt: Select[Any], key_column: Any, team: str) -> Select[Any]:
     """Restrict a fact query to the items ``team``'s query returned."""
     ti = t.team_items.c
     return stmt.join(t.team_items, ti.item_key == key_column).where(ti.team == team)
+
+
+def _open_or_ending_after(base: Select[Any], end: Any, at: datetime) -> Subquery:
+    """Rows of ``base`` still open, or ended at or after ``at``.
+
+    Two index lookups joined by UNION ALL, not one ``OR``: "began before ``at``" alone
+    would scan the whole history, while open and recently ended rows are few for a
+    recent ``at`` (the current week and the trend weeks).
+    """
+    return union_all(base.where(end.is_(None)), base.where(end >= at)).subquery()
 
 
 class WindowsMixin(StoreBase):
@@ -57,10 +68,12 @@ class WindowsMixin(StoreBase):
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` begun before ``at`` and not ended before it; oldest first."""
         h = t.handoff_facts.c
-        stmt = _of_team(select(t.handoff_facts), h.item_key, team)
-        stmt = stmt.where(or_(h.ended_at.is_(None), h.ended_at >= at), h.started_at < at)
+        base = _of_team(select(t.handoff_facts), h.item_key, team).where(h.started_at < at)
+        both = _open_or_ending_after(base, h.ended_at, at)
         with self._use(conn, write=False) as c:
-            return [to_handoff(r) for r in c.execute(stmt.order_by(h.started_at, h.item_key))]
+            return [
+                to_handoff(r) for r in c.execute(select(both).order_by("started_at", "item_key"))
+            ]
 
     def spans_at(
         self,
@@ -75,13 +88,12 @@ class WindowsMixin(StoreBase):
             return []
         s = t.status_spans.c
         stmt = _of_team(select(t.status_spans), s.item_key, team)
-        stmt = stmt.where(
-            s.status.in_(sorted(statuses)),
-            or_(s.end.is_(None), s.end >= at),
-            s.start < at,
-        )
+        stmt = stmt.where(s.status.in_(sorted(statuses)), covering(s, at))
         with self._use(conn, write=False) as c:
-            return [to_span(r) for r in c.execute(stmt.order_by(s.item_key, s.seq))]
+            # Sorted here, not by ORDER BY: SQLite would then walk the primary key (every
+            # span) to skip a sort of the few rows the length-class ranges find.
+            rows = [to_span(r) for r in c.execute(stmt)]
+        return sorted(rows, key=lambda span: (span.item_key, span.seq))
 
     def items_delivered(
         self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None

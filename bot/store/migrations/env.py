@@ -7,6 +7,9 @@ from alembic import context
 from bot.store.db import make_engine
 from bot.store.tables import metadata
 
+# Arbitrary, fixed key of the PostgreSQL advisory lock held while migrating.
+MIGRATION_LOCK = 7_204_220_001
+
 config = context.config
 url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
 if not url:
@@ -22,6 +25,10 @@ try:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together upgrade one after another; the later ones
+                # then find the database at head. (SQLite's BEGIN IMMEDIATE does the same.)
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
             context.run_migrations()
 finally:
     engine.dispose()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -57,3 +60,14 @@ def test_downgrade_base_leaves_no_tables(empty_url: str) -> None:
 def test_migrations_ship_inside_the_package() -> None:
     assert (migrate.MIGRATIONS / "env.py").is_file()
     assert (migrate.MIGRATIONS / "versions" / "0001_initial.py").is_file()
+
+
+def test_replicas_upgrading_at_once_both_succeed(empty_url: str) -> None:
+    code = "import sys; from bot.store import migrate; migrate.upgrade(sys.argv[1])"
+    replicas = [
+        subprocess.Popen([sys.executable, "-c", code, empty_url], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outcomes = [(p.wait(timeout=120), p.stderr.read() if p.stderr else b"") for p in replicas]
+    assert [rc for rc, _ in outcomes] == [0, 0], outcomes
+    assert migrate.current(empty_url) == "0001"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 
 from bot.flow.facts import (
@@ -116,3 +117,28 @@ def test_release_facts_published_and_the_first_release(store: Store) -> None:
     assert store.first_release_at({"acme/api"}) == old.published_at
     assert store.first_release_at({"acme/api", "acme/web"}) == web.published_at
     assert store.first_release_at({"nobody/none"}) is None
+
+
+def test_spans_at_matches_a_brute_force_scan_for_every_span_length(store: Store) -> None:
+    rng = random.Random(46)
+    store.add_team_items("payments", [f"PAY-{k}" for k in range(40)])
+    spans: list[StatusSpan] = []
+    for k in range(40):
+        start = WEEK - timedelta(days=rng.randint(0, 3000))
+        for seq in range(8):
+            length = timedelta(seconds=rng.choice([1, 59, 3600, 3601, 86_400, 10**6, 10**8]))
+            end = None if seq == 7 and k % 3 else start + length
+            spans.append(StatusSpan(f"PAY-{k}", seq, rng.choice(["A", "B", "C"]), start, end))
+            if end is None:
+                break
+            start = end
+    store.upsert_status_spans(spans)
+    instants = [s.start for s in spans[::5]] + [s.end for s in spans[::7] if s.end] + [END]
+    for at in instants:
+        expected = [
+            s
+            for s in spans
+            if s.status in {"A", "B"} and s.start < at and (s.end is None or s.end >= at)
+        ]
+        got = store.spans_at("payments", at, {"A", "B"})
+        assert got == sorted(expected, key=lambda s: (s.item_key, s.seq)), at

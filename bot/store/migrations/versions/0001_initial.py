@@ -279,10 +279,14 @@ def upgrade() -> None:
         sa.Column("status", sa.Text(), nullable=False),
         sa.Column("start", _utc(), nullable=False),
         sa.Column("end", _utc(), nullable=True),
+        sa.Column("length_class", sa.SmallInteger(), nullable=False),
         sa.PrimaryKeyConstraint("item_key", "seq", name=op.f("pk_status_spans")),
     )
     op.create_index(
-        op.f("ix_status_spans_status_end"), "status_spans", ["status", "end"], unique=False
+        op.f("ix_status_spans_status_length_class_start"),
+        "status_spans",
+        ["status", "length_class", "start"],
+        unique=False,
     )
     op.create_index(
         op.f("ix_status_spans_status_start"), "status_spans", ["status", "start"], unique=False
@@ -353,7 +357,7 @@ def downgrade() -> None:
     op.drop_table("team_items")
     op.drop_table("sync_cursors")
     op.drop_index(op.f("ix_status_spans_status_start"), table_name="status_spans")
-    op.drop_index(op.f("ix_status_spans_status_end"), table_name="status_spans")
+    op.drop_index(op.f("ix_status_spans_status_length_class_start"), table_name="status_spans")
 
     op.drop_table("status_spans")
     op.drop_index(op.f("ix_status_changes_item_key_at"), table_name="status_changes")
