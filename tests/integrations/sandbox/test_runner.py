@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ from jira import JIRA
 from slack_sdk import WebClient
 
 from bot.settings import load_settings
+from integrations.sandbox.expected import expected_records
 from integrations.sandbox.generator import generate
 from integrations.sandbox.runner import Sandbox
 
@@ -77,3 +79,40 @@ def test_stop_closes_every_port() -> None:
     for url in urls:
         with pytest.raises(httpx.ConnectError):
             httpx.get(url, timeout=2)
+
+
+def test_expected_status_changes_match_the_served_changelogs(box: Sandbox) -> None:
+    env = box.env()
+    exp = expected_records(box.world)
+    jira = JIRA(env["JIRA_URL"], basic_auth=(env["JIRA_EMAIL"], env["JIRA_API_TOKEN"]),
+                timeout=10)
+    keys = sorted({c.item_key for c in exp.changes if not c.change_id.endswith(":0")})[:5]
+    assert keys
+    for key in keys:
+        served = []
+        for history in jira.issue(key, expand="changelog").changelog.histories:
+            for index, item in enumerate(history.items):
+                if item.field == "status":
+                    served.append((f"{history.id}:{index}", item.fromString, item.toString))
+        wanted = [(c.change_id, c.from_status, c.to_status) for c in exp.changes
+                  if c.item_key == key]
+        assert sorted(served) == sorted(wanted)
+
+
+def test_expected_containment_matches_the_served_compare(box: Sandbox) -> None:
+    env = box.env()
+    exp = expected_records(box.world)
+    gh = Github(auth=Auth.Token(env["GITHUB_TOKEN"]), base_url=env["GITHUB_API_URL"],
+                timeout=10, retry=None)
+    for name in ("acme/payments-api", "acme/checkout-web"):
+        repo = gh.get_repo(name)
+        merges = {p.merge_commit_sha: p.number for p in exp.pulls
+                  if p.repo == name and p.merge_commit_sha}
+        tags = [r for r in sorted(exp.releases, key=lambda r: r.published_at or r.created_at)
+                if r.repo == name and r.eligible]
+        for previous, current in pairwise(tags):
+            shas = {c.sha for c in repo.compare(previous.tag, current.tag).commits}
+            served = {merges[s] for s in shas if s in merges}
+            wanted = {c.pr_number for c in exp.containments
+                      if c.repo == name and c.release_id == current.release_id}
+            assert served == wanted
