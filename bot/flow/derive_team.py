@@ -62,20 +62,21 @@ def derive_team_facts(
 ) -> TeamFacts:
     """Derive every fact of ``team`` from raw records (``projects``: all configured ones)."""
     keys_of = projects if projects is not None else team.projects
+    # Linking and delivery look at every repository's PRs (a PR links to keys of any
+    # configured project); the PR figures and release facts use the team's repositories.
     team_prs = [p for p in prs if p.repo in team.repos]
     team_rels = [r for r in releases if r.repo in team.repos]
-    rel_by_id = {(r.repo, r.release_id): r for r in team_rels}
+    rel_by_id = {(r.repo, r.release_id): r for r in releases}
     containing: dict[tuple[str, int], list[Release]] = {}
     for c in containments:
         rel = rel_by_id.get((c.repo, c.release_id))
         if rel is not None:
             containing.setdefault((c.repo, c.pr_number), []).append(rel)
-    pr_facts = [
-        derive_pr_fact(p, reviews, containing.get((p.repo, p.number), [])) for p in team_prs
-    ]
-    released_at = {f"{f.repo}#{f.number}": f.released_at for f in pr_facts}
+    all_pr_facts = [derive_pr_fact(p, reviews, containing.get((p.repo, p.number), [])) for p in prs]
+    pr_facts = [f for f in all_pr_facts if f.repo in team.repos]
+    released_at = {f"{f.repo}#{f.number}": f.released_at for f in all_pr_facts}
     linked: dict[str, list[PullRequest]] = {}
-    for p in team_prs:
+    for p in prs:
         for key in extract_keys(p.title, p.head_ref, p.body, keys_of):
             linked.setdefault(key, []).append(p)
     by_version = {v.version_id: v for v in versions}

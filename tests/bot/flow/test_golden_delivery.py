@@ -86,3 +86,20 @@ def test_delivery_from_jira_fix_versions(world: Any) -> None:
         "items_delivered": 1,
         "lead_time_hours": stat(1, 206.0, 206.0),
     }
+
+
+def test_pr_in_another_teams_repository_delivers_the_item(world: Any) -> None:
+    # A PR links to keys of any configured project: PAY-50's only PR lives in acme/platform.
+    world.release(100, "v1.0", "2026-11-02 12:00")
+    world.item("PAY-50", "2026-11-03 09:00", READY, ("2026-11-04 09:00", DONE))
+    world.pr(70, "PAY-50 shared lib", "2026-11-03 10:00", "2026-11-03 12:00",
+             repo="acme/platform")
+    world.release(900, "p1", "2026-11-05 09:00", prs=(70,), repo="acme/platform")
+    handoff = world.facts().handoffs[0]
+    assert handoff.pickup_pr == "acme/platform#70"  # opened 1 h after the handoff
+    report = world.report("2026-W45")
+    # Tue 3 Nov 09:00 -> Thu 5 Nov 09:00 = 48 h; the platform PR and release are not
+    # payments' PR or release figures.
+    assert report["delivery"]["lead_time_hours"]["median"] == 48.0
+    assert report["pull_requests"]["opened"] == 0
+    assert report["releases"]["count"] == 1  # v1.0 only
