@@ -47,7 +47,9 @@ class GitHubConfig:
     token: str = field(repr=False)
     api_url: str = DEFAULT_API
     timeout: float = 20.0
-    throttle: float = 0.25  # PyGithub's pause between requests; 0 in tests
+    # PyGithub's pause between requests (its default is 0.25 s): 10 GETs/s stays under the
+    # secondary limit of 900 points a minute; 0 in tests
+    throttle: float = 0.1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> GitHubConfig:

@@ -31,6 +31,7 @@ from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unava
 
 SERVICE = "GitHub"
 CREDENTIAL_VAR = "GITHUB_TOKEN"
+SECONDARY_DEFAULT = 60.0  # seconds to wait on a secondary limit without Retry-After
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -164,6 +165,14 @@ class Policy:
                 detail=detail,
             )
             return secondary, retry_after
+        if status in (403, 429) and "secondary rate limit" in message.lower():
+            # no Retry-After: GitHub asks for at least a minute, so defer rather than sleep
+            return RateLimited(
+                SERVICE,
+                f"{operation}: secondary rate limit",
+                retry_after=SECONDARY_DEFAULT,
+                detail=detail,
+            ), None
         if status in (403, 429) and (
             lower.get("x-ratelimit-remaining") == "0" or "rate limit" in message.lower()
         ):

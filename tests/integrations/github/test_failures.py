@@ -67,6 +67,16 @@ def test_long_secondary_wait_is_not_slept(server: GitHubServer, host: GitHubHost
     assert raised.value.retry_after == 3600 and len(server.requests) == 1
 
 
+def test_secondary_limit_without_retry_after_defers_a_minute(
+    server: GitHubServer, host: GitHubHost
+) -> None:
+    body = {"message": "You have exceeded a secondary rate limit.", "documentation_url": "x"}
+    server.fail_next(1, 403, body=body)
+    with pytest.raises(RateLimited) as raised:
+        poll(host)
+    assert raised.value.retry_after == 60 and len(server.requests) == 1
+
+
 def test_server_errors_are_retried_then_succeed(server: GitHubServer, host: GitHubHost) -> None:
     server.fail_next(2, 502)
     poll(host)
