@@ -133,7 +133,7 @@ def test_spans_at_matches_a_brute_force_scan_for_every_span_length(store: Store)
                 break
             start = end
     store.upsert_status_spans(spans)
-    instants = [s.start for s in spans[::5]] + [s.end for s in spans[::7] if s.end] + [END]
+    instants = [s.start for s in spans[::9]] + [s.end for s in spans[::11] if s.end] + [END]
     for at in instants:
         expected = [
             s
