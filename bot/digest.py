@@ -250,9 +250,8 @@ class DigestService:
             entry = self.store.digest_entry(team, label)
             if entry is not None and entry.message_ts:
                 return self._already(team, label, "already_posted", entry.channel, entry.message_ts)
-        composed = self.compose(flow, week, now)
         if dry_run:
-            text, blocks = composed.render(None)
+            text, blocks = self.compose(flow, week, now).render(None)
             return DigestOutcome(team, label, "dry_run", text, blocks, settings.slack.channel)
         if self.messenger is None:
             raise RuntimeError("DigestService needs a messenger to post")
@@ -261,6 +260,12 @@ class DigestService:
             status = "already_posted" if entry and entry.message_ts else "claimed_elsewhere"
             return self._already(team, label, status, entry.channel if entry else None,
                                  entry.message_ts if entry else None)
+        try:
+            # Composed after claiming, so overlapping runs do not all read 12 weeks and draw.
+            composed = self.compose(flow, week, now)
+        except BaseException:
+            self.store.release_digest_claim(team, label, self.holder)  # nothing was posted
+            raise
         return self._post_claimed(team, label, settings.slack.channel, composed, now)
 
     def compose(self, team: TeamFlow, week: IsoWeek, now: datetime) -> _Composed:
