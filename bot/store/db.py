@@ -67,7 +67,8 @@ def make_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+    if parsed.drivername.split("+")[0] in {"postgres", "postgresql"}:
+        # psycopg 3 is the driver we ship (the ``postgres`` extra), whatever the URL named.
         parsed = parsed.set(drivername="postgresql+psycopg")
     return _create_engine(parsed, pool_pre_ping=True)
 

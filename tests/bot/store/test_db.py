@@ -94,7 +94,11 @@ def test_sqlite_engine_uses_wal_busy_timeout_and_foreign_keys(tmp_path: object) 
         engine.dispose()
 
 
-def test_postgresql_urls_use_psycopg_3() -> None:
-    engine = make_engine("postgresql://user@127.0.0.1:1/db")
-    assert engine.dialect.driver == "psycopg"
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u@127.0.0.1:1/db", "postgres://u@127.0.0.1:1/db", "postgresql+psycopg://u@h/db"],
+)
+def test_postgresql_urls_use_psycopg_3(url: str) -> None:
+    engine = make_engine(url)
+    assert (engine.dialect.name, engine.dialect.driver) == ("postgresql", "psycopg")
     engine.dispose()
