@@ -41,6 +41,7 @@ class Result:
 def register(server: GitHubServer) -> None:
     """Register the routes on ``server``."""
     gh = server.world.github
+    chains: Chains = {}  # first-parent chains of default branches, for fast compares
 
     def user(_: Request, __: Match) -> Result:
         created = server.world.now.replace(year=server.world.now.year - 5)
@@ -148,7 +149,7 @@ def register(server: GitHubServer) -> None:
         if not sep:
             raise HttpError(404, "Not Found")
         base, head = server.resolve(r, base_ref), server.resolve(r, head_ref)
-        status, ahead, behind, merge_base = _comparison(r, base, head)
+        status, ahead, behind, merge_base = _comparison(r, base, head, chains)
         if "page" in req.query or "per_page" in req.query:
             chunk, headers = server.paginate(req, ahead)
             first = (req.arg("page") or "1") == "1"
@@ -201,10 +202,40 @@ def _pull_key(sort: str) -> Callable[[GhPull], tuple[float, int]]:
     return key
 
 
+Chains = dict[str, tuple[str, list[str], dict[str, int]]]  # repo -> (head, chain, index)
+
+
+def _first_parent_chain(r: GhRepo, chains: Chains) -> tuple[list[str], dict[str, int]]:
+    """The default branch's first-parent chain, oldest first, and each commit's position."""
+    head = r.branches.get(r.default_branch, "")
+    cached = chains.get(r.full_name)
+    if cached is not None and cached[0] == head:  # rebuilt only when the branch moved
+        return cached[1], cached[2]
+    chain: list[str] = []
+    sha: str | None = head
+    while sha and sha in r.commits:
+        chain.append(sha)
+        parents = r.commits[sha].parents
+        sha = parents[0] if parents else None
+    chain.reverse()
+    index = {s: i for i, s in enumerate(chain)}
+    chains[r.full_name] = (head, chain, index)
+    return chain, index
+
+
 def _comparison(
-    r: GhRepo, base: GhCommit, head: GhCommit
+    r: GhRepo, base: GhCommit, head: GhCommit, chains: Chains
 ) -> tuple[str, list[GhCommit], int, GhCommit]:
     """Status, the ahead commits oldest first, the behind count and the merge base."""
+    chain, index = _first_parent_chain(r, chains)
+    b, h = index.get(base.sha), index.get(head.sha)
+    if b is not None and h is not None and _linear(r, chain, min(b, h), max(b, h)):
+        # both on a linear stretch of the default branch (release tags are): no set walk
+        if b == h:
+            return "identical", [], 0, base
+        if b < h:
+            return "ahead", [r.commits[s] for s in chain[b + 1 : h + 1]], 0, base
+        return "behind", [], b - h, head
     base_anc, head_anc = r.ancestors(base.sha), r.ancestors(head.sha)
     ahead = sorted((r.commits[s] for s in head_anc - base_anc), key=_chrono)
     behind = len(base_anc - head_anc)
@@ -219,6 +250,11 @@ def _comparison(
     else:
         status = "diverged"
     return status, ahead, behind, merge_base
+
+
+def _linear(r: GhRepo, chain: list[str], low: int, high: int) -> bool:
+    """Whether every commit between two chain positions has a single parent."""
+    return all(len(r.commits[s].parents) <= 1 for s in chain[low + 1 : high + 1])
 
 
 def _chrono(c: GhCommit) -> tuple[datetime, str]:

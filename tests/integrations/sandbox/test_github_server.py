@@ -13,6 +13,7 @@ from github import Auth, BadCredentialsException, Github, GithubRetry, RateLimit
 from urllib3.util.retry import Retry
 
 from integrations.sandbox.github_server import GitHubServer
+from integrations.sandbox.world import GhCommit, make_sha
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "github"))
 from gh_world import REPO, TOKEN, build_world, later  # type: ignore[import-not-found, unused-ignore]
@@ -115,6 +116,27 @@ def test_compare_walks_the_commit_graph(server: GitHubServer) -> None:
     world.open_pull(REPO, title="side", head_ref="side", user="bob", at=later(1))
     world.merge_pull(REPO, 251, later(2))
     assert repo.compare("side", "main").status == "diverged"
+
+
+def test_compare_across_a_true_merge_commit_includes_the_merged_branch(
+    server: GitHubServer,
+) -> None:
+    world = server.world
+    repo = world.github.repos[REPO]
+    side = world.open_pull(REPO, title="side", head_ref="side", user="bob", at=later(1))
+    head = repo.branches["main"]
+    merge = make_sha("true-merge")
+    repo.commits[merge] = GhCommit(merge, (head, side.head_sha), "Merge side", "bob", later(3))
+    repo.branches["main"] = merge
+    world.publish_release(REPO, "v3.0.0", later(4))
+    body = get(server, f"/repos/{REPO}/compare/v1.5.0...v3.0.0").json()
+    shas = [c["sha"] for c in body["commits"]]
+    assert body["status"] == "ahead" and set(shas) == {side.head_sha, merge}
+    assert shas[-1] == merge  # oldest first: the merge comes last
+    fast = get(server, f"/repos/{REPO}/compare/v1.1.0...v1.2.0").json()
+    assert fast["total_commits"] == sum(
+        1 for p in repo.pulls.values() if p.merge_commit_sha and 50 < p.number <= 100
+    )
 
 
 def test_compare_paginates_commits_with_page_params(server: GitHubServer) -> None:
