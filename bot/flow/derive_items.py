@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.flow.facts import HandoffEnd, HandoffFact, ItemFact, StatusSpan
-from bot.flow.model import FixVersion, PullRequest, StatusChange, Workflow, WorkItem
+from bot.flow.model import FixVersion, PullRequest, StatusChange, Workflow, WorkItem, is_bot_login
 
 
 def _change_order(change: StatusChange) -> tuple[datetime, int, int, str]:
@@ -49,7 +49,7 @@ def _first_pr_pickup(
     """The earliest human PR opened at/after ``started`` and strictly before ``until``."""
     best: PullRequest | None = None
     for pr in prs:
-        if pr.author_is_bot or pr.created_at < started:
+        if pr.author_is_bot or is_bot_login(pr.author) or pr.created_at < started:
             continue
         if until is not None and pr.created_at >= until:
             continue
@@ -119,7 +119,7 @@ def delivered_from_github(
         return None
     times: list[datetime] = []
     for pr in linked_prs:
-        if pr.author_is_bot or pr.merged_at is None:
+        if pr.author_is_bot or is_bot_login(pr.author) or pr.merged_at is None:
             continue
         at = released_at.get(f"{pr.repo}#{pr.number}")
         if at is None:

@@ -7,7 +7,15 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from bot.flow.facts import IncidentFact, PrFact, ReleaseFact
-from bot.flow.model import Containment, PullRequest, Release, Review, ReviewState, WorkItem
+from bot.flow.model import (
+    Containment,
+    PullRequest,
+    Release,
+    Review,
+    ReviewState,
+    WorkItem,
+    is_bot_login,
+)
 
 _REVERTS_BODY = re.compile(r"Reverts ([\w.-]+/[\w.-]+)#(\d+)")
 _REVERT_BRANCH = re.compile(r"^revert-(\d+)-")
@@ -23,7 +31,7 @@ def first_human_review(pr: PullRequest, reviews: Iterable[Review]) -> datetime |
         and r.state is not ReviewState.PENDING
         and r.repo == pr.repo
         and r.pr_number == pr.number
-        and not r.reviewer_is_bot
+        and not (r.reviewer_is_bot or is_bot_login(r.reviewer))
         and r.reviewer.lower() != pr.author.lower()
         and (pr.merged_at is None or r.submitted_at <= pr.merged_at)
     ]
@@ -46,7 +54,7 @@ def derive_pr_fact(
     return PrFact(
         repo=pr.repo,
         number=pr.number,
-        author_is_bot=pr.author_is_bot,
+        author_is_bot=pr.author_is_bot or is_bot_login(pr.author),
         opened_at=pr.created_at,
         merged_at=pr.merged_at,
         first_review_at=first_human_review(pr, reviews),

@@ -87,3 +87,12 @@ def test_union_hours_merges_overlaps_and_touching_intervals() -> None:
     assert union_hours([(t, t + 2 * h), (t + 2 * h, t + 3 * h), (t + 5 * h, t + 6 * h)]) == 4.0
     assert union_hours([(t, t + 4 * h), (t + h, t + 2 * h)]) == 4.0
     assert union_hours([]) == 0.0
+
+
+def test_bot_logins_are_bots_even_without_the_type_flag(world: Any) -> None:
+    world.pr(20, "Bump", "2026-11-09 09:00", "2026-11-09 11:00", author="renovate[bot]")
+    world.pr(21, "Fix", "2026-11-09 09:00", "2026-11-09 12:00", author="alice")
+    world.review(21, "coderabbitai[bot]", "2026-11-09 10:00")
+    facts = {f.number: f for f in world.facts().prs}
+    assert facts[20].author_is_bot
+    assert facts[21].first_review_at is None
