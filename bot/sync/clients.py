@@ -1,0 +1,34 @@
+"""The Jira and GitHub adapters built from the ``Env`` (the CLI's and serve's composition)."""
+
+from __future__ import annotations
+
+from bot.env import Env
+from bot.settings import Settings
+from integrations.github import GitHubConfig, GitHubHost
+from integrations.jira import JiraConfig, JiraSource
+
+TIMEOUT = 20.0  # seconds per request; retries are the adapters' bounded policies
+
+
+def _mapping(env: Env, *names: str) -> dict[str, str]:
+    return {name: str(value) for name in names if (value := env.get(name)) not in (None, "")}
+
+
+def jira_from(env: Env, *, timeout: float = TIMEOUT) -> JiraSource:
+    """A ``JiraSource`` from JIRA_URL with JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT."""
+    names = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT")
+    return JiraSource(JiraConfig.from_env(_mapping(env, *names), timeout=timeout))
+
+
+def github_from(env: Env, *, timeout: float = TIMEOUT) -> GitHubHost:
+    """A ``GitHubHost`` from GITHUB_TOKEN and GITHUB_API_URL."""
+    config = GitHubConfig.from_env(_mapping(env, "GITHUB_TOKEN", "GITHUB_API_URL"),
+                                   timeout=timeout)
+    return GitHubHost(config)
+
+
+def clients_for(settings: Settings, env: Env) -> tuple[JiraSource | None, GitHubHost | None]:
+    """The adapters the config uses (None for a service no team reads)."""
+    jira = jira_from(env) if settings.uses_jira else None
+    github = github_from(env) if settings.uses_github else None
+    return jira, github

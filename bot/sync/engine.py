@@ -1,0 +1,221 @@
+"""The sync engine: one pass over every selected team, per team and per source.
+
+``SyncEngine.sync_all(now)`` is what ``crosswalk sync``, ``backfill`` and serve's poll job
+call. Per team it takes the lease ``sync:<team>`` (a second sync of the same team says so
+and skips it), then runs Jira, then each GitHub repository. Failures stay local:
+
+- ``RateLimited`` defers the rest of that team's source (``sync.deferred``); serve's next
+  pass skips it until ``retry_after`` has passed; nothing ever sleeps for the reset;
+- ``AuthError`` is raised (one-shot commands: exit 1 naming service and variable) or, with
+  ``raise_auth=False`` (serve), marks that team's source unhealthy in ``unhealthy``;
+- ``NotFound``/``Unavailable`` fail that source (or repository) and the pass carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.errors import AuthError, IntegrationError, RateLimited
+from bot.logs import event
+from bot.ports import CodeHost, IssueSource
+from bot.settings import Settings, TeamSettings
+from bot.store import Store
+from bot.store import tables as t
+from bot.sync.context import TeamJob
+from bot.sync.github_sync import sync_repo
+from bot.sync.jira_sync import sync_jira
+from bot.sync.refresh import Refresher
+from bot.sync.report import ProgressFn, SourceReport, SyncSummary, no_progress
+
+log = logging.getLogger(__name__)
+LEASE_TTL = timedelta(minutes=10)  # renewed after every committed page
+
+
+def team_query(team: TeamSettings) -> str | None:
+    """The team's JQL: its ``jql``, else ``project = "KEY"``; None without Jira."""
+    if team.jira is None:
+        return None
+    if team.jira.jql:
+        return team.jira.jql.strip()
+    return f'project = "{team.jira.project}"'
+
+
+def default_holder() -> str:
+    """``host:pid:random``: lets a rerun on the same host take over a killed sync's lease."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _dead_local_holder(holder: str) -> bool:
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass
+class SyncEngine:
+    """Polls Jira and GitHub into the store for the configured teams."""
+
+    store: Store
+    settings: Settings
+    issues: IssueSource | None
+    code: CodeHost | None
+    raise_auth: bool = True  # False in serve: mark the source unhealthy and carry on
+    progress: ProgressFn = no_progress
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    holder: str = field(default_factory=default_holder)
+    unhealthy: dict[tuple[str, str], str] = field(default_factory=dict)
+    deferred_until: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        flows = {name: team.to_flow() for name, team in self.settings.teams.items()}
+        self.refresher = Refresher(self.store, flows)
+        self.projects = frozenset(p for team in flows.values() for p in team.projects)
+
+    # ---- the public entry point -------------------------------------------------------
+
+    def sync_all(
+        self, now: datetime, *, team: str | None = None, backfill_since: datetime | None = None
+    ) -> SyncSummary:
+        """One incremental pass (or a backfill from ``backfill_since``) over the teams."""
+        summary = SyncSummary()
+        for settings in self.settings.selected(team):
+            summary.reports += self.sync_team(settings, now, backfill_since=backfill_since)
+        return summary
+
+    def sync_team(
+        self, team: TeamSettings, now: datetime, *, backfill_since: datetime | None = None
+    ) -> list[SourceReport]:
+        """One team's pass under its lease."""
+        lease = f"sync:{team.name}"
+        if not self._take_lease(lease):
+            event(log, "sync.skipped", team=team.name, reason="another sync holds the lease")
+            return [SourceReport(team.name, "*", "skipped",
+                                 message="another sync of this team is running; skipped")]
+        try:
+            job = TeamJob(
+                store=self.store, refresher=self.refresher, flow=self.refresher.teams[team.name],
+                jql=team_query(team), projects=self.projects, now=now,
+                since=backfill_since or now - timedelta(
+                    seconds=self.settings.initial_history.calendar_seconds),
+                backfill=backfill_since is not None, progress=self.progress,
+                heartbeat=lambda: self._renew(lease),
+            )
+            reports: list[SourceReport] = []
+            if job.jql is not None and self.issues is not None:
+                reports.append(self._jira(job, self.issues, now))
+            if team.repos and self.code is not None:
+                reports += self._github(job, self.code, team.repos, now)
+            return reports
+        finally:
+            self.store.release_lease(lease, self.holder)
+
+    # ---- sources ------------------------------------------------------------------------
+
+    def _jira(self, job: TeamJob, source: IssueSource, now: datetime) -> SourceReport:
+        report = SourceReport(job.team, "jira")
+        if self._still_deferred(job.team, "jira", now, report):
+            return report
+        try:
+            sync_jira(job, source, report)
+        except IntegrationError as error:
+            self._failed(job.team, "jira", error, report, now)
+            return report
+        self.unhealthy.pop((job.team, "jira"), None)
+        if not report.changed:
+            report.status = "unchanged"
+        return report
+
+    def _github(
+        self, job: TeamJob, host: CodeHost, repos: tuple[str, ...], now: datetime
+    ) -> list[SourceReport]:
+        reports = []
+        deferred: RateLimited | None = None
+        for repo in repos:
+            report = SourceReport(job.team, f"github {repo}")
+            reports.append(report)
+            if deferred is None and self._still_deferred(job.team, "github", now, report):
+                continue
+            if deferred is not None:
+                report.status, report.message = "deferred", "deferred with the team's poll"
+                report.retry_after = deferred.retry_after
+                continue
+            try:
+                sync_repo(job, host, repo, report)
+            except RateLimited as error:
+                deferred = error
+                self._failed(job.team, "github", error, report, now)
+                continue
+            except IntegrationError as error:
+                self._failed(job.team, "github", error, report, now)
+                if isinstance(error, AuthError):
+                    break  # the same token serves every repository
+                continue
+            if not report.changed:
+                report.status = "unchanged"
+        if deferred is None and not any(r.status == "failed" for r in reports):
+            self.unhealthy.pop((job.team, "github"), None)
+        return reports
+
+    def _still_deferred(self, team: str, source: str, now: datetime, report: SourceReport) -> bool:
+        until = self.deferred_until.get((team, source))
+        if until is None or now >= until:
+            self.deferred_until.pop((team, source), None)
+            return False
+        report.status = "deferred"
+        report.message = f"rate limited until {until.isoformat(timespec='seconds')}"
+        report.retry_after = (until - now).total_seconds()
+        return True
+
+    def _failed(
+        self, team: str, source: str, error: IntegrationError, report: SourceReport,
+        now: datetime,
+    ) -> None:
+        report.message = error.message
+        if isinstance(error, RateLimited):
+            report.status, report.retry_after = "deferred", error.retry_after
+            self.deferred_until[(team, source)] = now + timedelta(seconds=error.retry_after)
+            event(log, "sync.deferred", logging.WARNING, team=team, source=source,
+                  retry_after=round(error.retry_after))
+            return
+        report.status = "failed"
+        event(log, "sync.failed", logging.WARNING, team=team, source=source,
+              kind=type(error).__name__, reason=error.message)
+        if isinstance(error, AuthError):
+            if self.raise_auth:
+                raise error
+            self.unhealthy[(team, source)] = error.message
+
+    # ---- the lease ---------------------------------------------------------------------
+
+    def _take_lease(self, name: str) -> bool:
+        if self.store.try_lease(name, self.holder, LEASE_TTL, self.clock()):
+            return True
+        with self.store.transaction(read_only=True) as conn:
+            holder = conn.execute(
+                select(t.leases.c.holder).where(t.leases.c.name == name)
+            ).scalar()
+        if isinstance(holder, str) and _dead_local_holder(holder):
+            # The holder was killed on this host: its lease would only block until expiry.
+            event(log, "sync.lease_taken_over", team=name.partition(":")[2])
+            self.store.release_lease(name, holder)
+            return self.store.try_lease(name, self.holder, LEASE_TTL, self.clock())
+        return False
+
+    def _renew(self, name: str) -> None:
+        self.store.try_lease(name, self.holder, LEASE_TTL, self.clock())

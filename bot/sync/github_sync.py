@@ -1,0 +1,137 @@
+"""One team's GitHub pass over one repository: pull requests, reviews, releases, containment.
+
+Order, and why:
+1. list releases (conditional): a release seen now only contains PRs merged before now;
+2. list pull requests (conditional) down to the cursor: so every PR such a release
+   contains is in the store before containment is computed;
+3. PRs whose ``updated_at`` differs from the stored one are the *changed* ones: only they
+   get a reviews request, in chunks, each chunk committed with its reviews, links and
+   facts (a rerun after a crash skips the chunks already stored, spending nothing twice);
+4. the pulls cursor and ETag are committed after the last chunk;
+5. new release pairs are compared (each pair once, ever) and the releases, containment,
+   compared pairs and the releases ETag are committed together.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.flow.linking import extract_keys
+from bot.flow.model import ItemLink, PullRequest, Release
+from bot.logs import event
+from bot.ports import CodeHost, ReleasePoll
+from bot.sync import reads, state
+from bot.sync.context import TeamJob
+from bot.sync.refresh import Dirty
+from bot.sync.report import SourceReport
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=5)  # GitHub's updated_at is exact; this covers clock skew
+CHUNK = 50  # changed PRs per committed transaction (each costs one reviews request)
+
+
+def sync_repo(job: TeamJob, host: CodeHost, repo: str, report: SourceReport) -> None:
+    """Bring one repository of the team up to date."""
+    store = job.store
+    with store.transaction() as conn:
+        pulls_cur = store.get_cursor(conn, job.team, "github", state.pulls_scope(repo))
+        rel_cur = store.get_cursor(conn, job.team, "github", state.releases_scope(repo))
+    since = state.parse_instant(pulls_cur.value) if pulls_cur is not None else None
+    etag = pulls_cur.etag if pulls_cur is not None else None
+    if since is None or (job.backfill and job.since < since):
+        since, etag = job.since, None
+    releases = host.poll_releases(repo, rel_cur.etag if rel_cur is not None else None)
+    report.requests += releases.requests
+    poll = host.poll_pulls(repo, since, etag, overlap=OVERLAP)
+    report.requests += poll.requests
+    remaining = _remaining(host)
+    if poll.changed:
+        _store_pulls(job, host, repo, poll.pulls, report)
+        with store.transaction() as conn:
+            cursor = poll.cursor if poll.cursor is not None else since
+            store.set_cursor(conn, job.team, "github", state.pulls_scope(repo),
+                             state.instant_text(cursor), etag=poll.etag, now=job.now)
+    if releases.changed:
+        _store_releases(job, host, releases, report)
+    job.progress(job.team, f"github {repo}", len(poll.pulls), report.requests, remaining)
+
+
+def _looks_like_revert(pr: PullRequest) -> bool:
+    # The same three signs reverted_targets() reads; the targets are resolved by the refresh.
+    return (pr.title.strip().startswith('Revert "') or pr.head_ref.startswith("revert-")
+            or "Reverts " in (pr.body or ""))
+
+
+def _remaining(host: CodeHost) -> int | None:
+    policy = getattr(host, "policy", None)  # GitHubHost keeps the last reported budget there
+    budget = getattr(policy, "budget", None)
+    value = getattr(budget, "remaining", None)
+    return value if isinstance(value, int) and value >= 0 else None
+
+
+def _store_pulls(
+    job: TeamJob, host: CodeHost, repo: str, pulls: list[PullRequest], report: SourceReport
+) -> None:
+    store = job.store
+    latest = {p.number: p for p in pulls}
+    with store.transaction(read_only=True) as conn:
+        stored = reads.pull_updated(conn, repo, list(latest))
+    changed = [p for n, p in sorted(latest.items()) if stored.get(n) != p.updated_at]
+    done = 0
+    for offset in range(0, len(changed), CHUNK):
+        chunk = changed[offset : offset + CHUNK]
+        numbers = [p.number for p in chunk]
+        reviews = host.reviews(repo, numbers)
+        report.requests += len(numbers)
+        with store.transaction() as conn:
+            dirty = Dirty()
+            before = store.links_of_prs([(repo, n) for n in numbers], conn=conn)
+            dirty.items.update(link.item_key for link in before)
+            store.upsert_pull_requests(chunk, conn=conn)
+            store.upsert_reviews(reviews, conn=conn)
+            for pr in chunk:
+                keys = extract_keys(pr.title, pr.head_ref, pr.body, job.projects)
+                links = [ItemLink(key, repo, pr.number) for key in sorted(keys)]
+                store.replace_pr_links(repo, pr.number, links, conn=conn)
+                dirty.items.update(keys)
+                if pr.merged_at is not None and _looks_like_revert(pr):
+                    dirty.release_teams.update(job.refresher.teams_of_repo(repo))
+            dirty.add_prs(repo, numbers)
+            job.refresher.apply(conn, job.team, dirty)
+        done += len(chunk)
+        report.count("prs", len(chunk))
+        report.count("reviews", len(reviews))
+        event(log, "sync.page_committed", team=job.team, source="github", repo=repo,
+              prs=len(chunk), reviews=len(reviews))
+        job.progress(job.team, f"github {repo}", done, report.requests, _remaining(host))
+        job.heartbeat()
+
+
+def _store_releases(
+    job: TeamJob, host: CodeHost, poll: ReleasePoll, report: SourceReport
+) -> None:
+    store, repo = job.store, poll.repo
+    with store.transaction(read_only=True) as conn:
+        merged = reads.merged_shas(conn, repo)
+        pairs = state.done_pairs(store, conn, repo)
+        stored = {r.release_id: r for r in store.releases_of(repo, conn=conn)}
+    found = host.containments(repo, poll.releases, merged, pairs)
+    report.requests += found.requests
+    changed: list[Release] = [r for r in poll.releases if stored.get(r.release_id) != r]
+    with store.transaction() as conn:
+        store.upsert_releases(poll.releases, conn=conn)
+        known = {(c.release_id, c.pr_number) for c in store.containments_of(repo, conn=conn)}
+        new = [c for c in found.containments if (c.release_id, c.pr_number) not in known]
+        store.upsert_containments(new, conn=conn)
+        state.add_pairs(store, conn, repo, found.pairs, job.now)
+        store.set_cursor(conn, job.team, "github", state.releases_scope(repo), "",
+                         etag=poll.etag, now=job.now)
+        dirty = Dirty()
+        dirty.add_prs(repo, reads.prs_in_releases(conn, repo, [r.release_id for r in changed]))
+        dirty.add_prs(repo, [c.pr_number for c in new])
+        if changed or new:
+            dirty.release_teams.update(job.refresher.teams_of_repo(repo))
+        job.refresher.apply(conn, job.team, dirty)
+    report.count("releases", len(changed))
+    report.count("containments", len(new))

@@ -1,0 +1,111 @@
+"""One team's Jira pass: pages of changed issues, each committed with its cursor.
+
+Every page is one transaction: items, status changes, fix versions, ``team_items``, the
+facts recomputed for the items that changed, and the cursor (the page's largest
+``updated``). A crash loses at most the page in flight; the rerun starts from the last
+committed cursor minus the overlap (JQL dates have minute precision) and upserts again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy.engine import Connection
+
+from bot.flow.model import FixVersion, WorkItem
+from bot.logs import event
+from bot.ports import IssuePage, IssueSource
+from bot.sync import reads, state
+from bot.sync.context import TeamJob
+from bot.sync.refresh import Dirty
+from bot.sync.report import SourceReport
+
+log = logging.getLogger(__name__)
+# JQL compares at minute precision in the Jira user's timezone: re-read a little behind.
+OVERLAP = timedelta(minutes=2)
+MAIN = ""
+
+
+def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
+    """Fetch the team's changed issues page by page into the store."""
+    assert job.jql is not None
+    store = job.store
+    scope = state.backfill_scope(job.since) if job.backfill else MAIN
+    with store.transaction() as conn:
+        cursor = store.get_cursor(conn, job.team, "jira", scope)
+    since = state.parse_instant(cursor.value) if cursor is not None else None
+    since = since or job.since
+    items = 0
+    reached = since if cursor is not None else None
+    for page in source.fetch_updated(job.jql, since, overlap=OVERLAP):
+        report.requests += 1
+        with store.transaction() as conn:
+            _commit_page(job, conn, page, report)
+            if page.cursor is not None:
+                reached = max(page.cursor, reached) if reached is not None else page.cursor
+                store.set_cursor(conn, job.team, "jira", scope, state.instant_text(reached),
+                                 now=job.now)
+        items += len(page.items)
+        event(log, "sync.page_committed", team=job.team, source="jira", items=len(page.items))
+        job.progress(job.team, "jira", items, report.requests, None)
+        job.heartbeat()
+    if job.backfill and reached is not None:
+        with store.transaction() as conn:
+            main = store.get_cursor(conn, job.team, "jira", MAIN)
+            current = state.parse_instant(main.value) if main is not None else None
+            if current is None or current < reached:
+                store.set_cursor(conn, job.team, "jira", MAIN, state.instant_text(reached),
+                                 now=job.now)
+    versions = getattr(source, "versions", None)
+    if callable(versions):
+        for project in sorted(job.flow.projects):
+            fetched = versions(project)
+            report.requests += 1
+            with store.transaction() as conn:
+                _commit_versions(job, conn, list(fetched), report)
+
+
+def _commit_page(job: TeamJob, conn: Connection, page: IssuePage, report: SourceReport) -> None:
+    store = job.store
+    keys = [item.key for item in page.items]
+    stored = {item.key: item for item in store.work_items(keys, conn=conn)}
+    changed = [item for item in page.items if not _same(stored.get(item.key), item)]
+    store.upsert_work_items(changed, conn=conn)
+    known = {c.change_id for c in store.status_changes_of(keys, conn=conn)}
+    new_changes = [c for c in page.changes if c.change_id not in known]
+    store.upsert_status_changes(page.changes, conn=conn)
+    store.add_team_items(job.team, keys, conn=conn)
+    dirty = Dirty(items={i.key for i in changed} | {c.item_key for c in new_changes})
+    _versions_into(job, conn, page.fix_versions, dirty)
+    job.refresher.apply(conn, job.team, dirty)
+    report.count("items", len(changed))
+    report.count("transitions", len(new_changes))
+
+
+def _same(stored: WorkItem | None, fetched: WorkItem) -> bool:
+    # The store returns fix versions sorted; Jira in its own order.
+    if stored is None:
+        return False
+    return stored == replace(fetched, fix_versions=tuple(sorted(fetched.fix_versions)))
+
+
+def _versions_into(
+    job: TeamJob, conn: Connection, versions: list[FixVersion], dirty: Dirty
+) -> int:
+    """Upsert fix versions that differ from the stored ones; mark their items."""
+    stored = {v.version_id: v for v in job.store.fix_versions([v.version_id for v in versions],
+                                                              conn=conn)}
+    changed = [v for v in versions if stored.get(v.version_id) != v]
+    job.store.upsert_fix_versions(changed, conn=conn)
+    dirty.items.update(reads.items_with_versions(conn, [v.version_id for v in changed]))
+    return len(changed)
+
+
+def _commit_versions(
+    job: TeamJob, conn: Connection, versions: list[FixVersion], report: SourceReport
+) -> None:
+    dirty = Dirty()
+    report.count("versions", _versions_into(job, conn, versions, dirty))
+    job.refresher.apply(conn, job.team, dirty)

@@ -1,0 +1,182 @@
+"""Incremental recomputation of derived facts from what a sync page changed.
+
+What is recomputed when (all inside the transaction of the page that caused it):
+
+- **a pull request changed** (listed with a new ``updated_at``, or its reviews or
+  containment changed): its ``PrFact``; then every item linked to it, before or after
+  the change (handoff pickup, delivery time);
+- **a release changed** (new, edited, published) or new containment found: the
+  ``PrFact`` of every PR in those releases; then their linked items; then the team's
+  incident attribution and the release facts of the team's repositories;
+- **a merged revert PR** or **an incident item changed**: the team's incident facts and
+  the release facts of its repositories;
+- **an item changed** (new ``updated``, new status change) or **a fix version changed**:
+  the item's status spans, handoffs (start, end, pickup PR) and ``ItemFact`` (first
+  handoff, delivered time); its ``IncidentFact`` when it is an incident.
+
+Everything else is left alone, so a poll that changed nothing recomputes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from bot.flow.derive import (
+    attribute_incident,
+    delivered_from_github,
+    delivered_from_jira,
+    derive_handoffs,
+    derive_item_fact,
+    derive_pr_fact,
+    derive_release_facts,
+    derive_spans,
+)
+from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, StatusSpan
+from bot.flow.model import PullRequest, Release, StatusChange, TeamFlow
+from bot.store import Store
+from bot.sync import reads
+
+
+@dataclass(slots=True)
+class Dirty:
+    """What a page changed, to be recomputed before its transaction commits."""
+
+    items: set[str] = field(default_factory=set)
+    prs: dict[str, set[int]] = field(default_factory=dict)  # repo -> numbers
+    release_teams: set[str] = field(default_factory=set)  # incidents + release facts
+
+    def add_prs(self, repo: str, numbers: set[int] | list[int]) -> None:
+        """Mark pull requests of ``repo``."""
+        if numbers:
+            self.prs.setdefault(repo, set()).update(numbers)
+
+    def __bool__(self) -> bool:
+        return bool(self.items or self.prs or self.release_teams)
+
+
+@dataclass(frozen=True, slots=True)
+class Refresher:
+    """Recomputes facts for a ``Dirty`` set, with every team's flow at hand."""
+
+    store: Store
+    teams: Mapping[str, TeamFlow]
+
+    def teams_of_repo(self, repo: str) -> set[str]:
+        """Teams whose repositories include ``repo``."""
+        return {name for name, team in self.teams.items() if repo in team.repos}
+
+    def apply(self, conn: Connection, team: str, dirty: Dirty) -> None:
+        """Recompute PR facts, then item facts, then incidents and release facts."""
+        for repo, numbers in sorted(dirty.prs.items()):
+            self._prs(conn, repo, sorted(numbers), dirty)
+        if dirty.items:
+            self._items(conn, team, sorted(dirty.items), dirty)
+        for name in sorted(dirty.release_teams):
+            if name in self.teams:
+                self._releases(conn, self.teams[name])
+
+    # ---- pull requests -----------------------------------------------------------------
+
+    def _prs(self, conn: Connection, repo: str, numbers: list[int], dirty: Dirty) -> None:
+        prs = self.store.pull_requests(repo, numbers, conn=conn)
+        reviews = self.store.reviews_of(repo, numbers, conn=conn)
+        containing = reads.containing_releases(conn, repo, numbers)
+        releases = {r.release_id: r for r in self.store.releases_of(repo, conn=conn)}
+        facts = []
+        for pr in prs:
+            rels = [releases[i] for i in containing.get(pr.number, []) if i in releases]
+            facts.append(derive_pr_fact(pr, reviews, rels))
+        self.store.upsert_pr_facts(facts, conn=conn)
+        links = self.store.links_of_prs([(repo, n) for n in numbers], conn=conn)
+        dirty.items.update(link.item_key for link in links)
+
+    # ---- items -------------------------------------------------------------------------
+
+    def _owner(self, team: str, owners: list[str]) -> TeamFlow | None:
+        if team in owners and team in self.teams:
+            return self.teams[team]
+        return next((self.teams[o] for o in owners if o in self.teams), None)
+
+    def _items(self, conn: Connection, team: str, keys: list[str], dirty: Dirty) -> None:
+        owners = reads.teams_of_items(conn, keys)
+        items = self.store.work_items(keys, conn=conn)
+        changes_of: dict[str, list[StatusChange]] = {}
+        for change in self.store.status_changes_of(keys, conn=conn):
+            changes_of.setdefault(change.item_key, []).append(change)
+        links = self.store.links_of_items(keys, conn=conn)
+        pulls: dict[tuple[str, int], PullRequest] = {}
+        for repo in sorted({link.repo for link in links}):
+            numbers = [link.pr_number for link in links if link.repo == repo]
+            for p in self.store.pull_requests(repo, numbers, conn=conn):
+                pulls[(p.repo, p.number)] = p
+        released = {
+            f"{f.repo}#{f.number}": f.released_at for f in reads.pr_facts_of(conn, list(pulls))
+        }
+        linked: dict[str, list[PullRequest]] = {}
+        for link in links:
+            pr = pulls.get((link.repo, link.pr_number))
+            if pr is not None:
+                linked.setdefault(link.item_key, []).append(pr)
+        versions = {
+            v.version_id: v
+            for v in self.store.fix_versions(
+                sorted({v for i in items for v in i.fix_versions}), conn=conn
+            )
+        }
+        team_releases: dict[str, list[Release]] = {}
+        handoffs: list[HandoffFact] = []
+        spans: list[StatusSpan] = []
+        item_facts: list[ItemFact] = []
+        incidents: list[IncidentFact] = []
+        done: list[str] = []
+        for item in items:
+            flow = self._owner(team, owners.get(item.key, []))
+            if flow is None:
+                continue  # no configured team's query returned it (yet)
+            done.append(item.key)
+            changes = changes_of.get(item.key, [])
+            mine = [p for p in linked.get(item.key, []) if p.repo in flow.repos]
+            item_handoffs = derive_handoffs(item, changes, mine, flow.workflow)
+            handoffs += item_handoffs
+            spans += derive_spans(item, changes)
+            if flow.release_source == "jira":
+                delivered = delivered_from_jira(item, versions, flow.calendar.timezone)
+            else:
+                delivered = delivered_from_github(item, mine, released, flow.workflow)
+            item_facts.append(derive_item_fact(item, item_handoffs, delivered))
+            if item.issue_type in flow.incident_types:
+                if flow.name not in team_releases:
+                    team_releases[flow.name] = self._team_releases(conn, flow)
+                incidents.append(attribute_incident(item, team_releases[flow.name]))
+                dirty.release_teams.add(flow.name)
+        self.store.replace_item_timelines(done, handoffs, spans, conn=conn)
+        self.store.upsert_item_facts(item_facts, conn=conn)
+        self.store.upsert_incident_facts(incidents, conn=conn)
+
+    # ---- releases and incidents --------------------------------------------------------
+
+    def _team_releases(self, conn: Connection, flow: TeamFlow) -> list[Release]:
+        return [r for repo in flow.repos for r in self.store.releases_of(repo, conn=conn)]
+
+    def _releases(self, conn: Connection, flow: TeamFlow) -> None:
+        releases = self._team_releases(conn, flow)
+        keys = reads.team_items_of_types(conn, flow.name, flow.incident_types)
+        items = self.store.work_items(keys, conn=conn)
+        incidents = [attribute_incident(i, releases) for i in items]
+        self.store.upsert_incident_facts(incidents, conn=conn)
+        for repo in flow.repos:
+            mine = [r for r in releases if r.repo == repo]
+            if not mine:
+                continue
+            facts = derive_release_facts(
+                mine,
+                reads.pulls_of_repo(conn, repo),
+                self.store.containments_of(repo, conn=conn),
+                incidents,
+                flow.hotfix_pattern,
+                flow.failure_window,
+            )
+            self.store.upsert_release_facts(facts, conn=conn)

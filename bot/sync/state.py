@@ -1,0 +1,63 @@
+"""Sync state kept in ``sync_cursors``: timestamps, ETags and compared release pairs.
+
+Rows (team, source, scope):
+- ``(team, "jira", "")``: the largest ``updated`` committed for the team's JQL;
+- ``(team, "jira", "backfill <since>")``: progress of a ``backfill --since``;
+- ``(team, "github", "pulls <repo>")``: largest PR ``updated_at`` committed, and the ETag;
+- ``(team, "github", "releases <repo>")``: the releases listing's ETag;
+- ``("", "github-compare", repo)``: JSON list of ``[base, head]`` tag pairs compared, ever.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from bot.store import Store
+
+COMPARE = "github-compare"
+
+
+def parse_instant(value: str) -> datetime | None:
+    """A cursor's timestamp (ISO 8601, aware), or None when empty."""
+    return datetime.fromisoformat(value) if value else None
+
+
+def instant_text(value: datetime | None) -> str:
+    """The cursor text of ``value``."""
+    return value.isoformat() if value is not None else ""
+
+
+def pulls_scope(repo: str) -> str:
+    """Cursor scope of a repository's pull requests."""
+    return f"pulls {repo}"
+
+
+def releases_scope(repo: str) -> str:
+    """Cursor scope of a repository's releases."""
+    return f"releases {repo}"
+
+
+def backfill_scope(since: datetime) -> str:
+    """Cursor scope of a backfill from ``since``."""
+    return f"backfill {since.isoformat()}"
+
+
+def done_pairs(store: Store, conn: Connection, repo: str) -> set[tuple[str, str]]:
+    """The release tag pairs of ``repo`` already compared."""
+    cursor = store.get_cursor(conn, "", COMPARE, repo)
+    if cursor is None or not cursor.value:
+        return set()
+    return {(str(a), str(b)) for a, b in json.loads(cursor.value)}
+
+
+def add_pairs(
+    store: Store, conn: Connection, repo: str, pairs: list[tuple[str, str]], now: datetime
+) -> None:
+    """Remember that these pairs of ``repo`` were compared (same transaction as the result)."""
+    if not pairs:
+        return
+    known = done_pairs(store, conn, repo) | set(pairs)
+    store.set_cursor(conn, "", COMPARE, repo, json.dumps(sorted(known)), now=now)
