@@ -259,7 +259,7 @@ class GitHubHost:
         return list(data), _next_link(headers.get("link") or headers.get("Link"))
 
     def _objects(self, klass: type[G], items: Sequence[Any]) -> list[G]:
-        return [self.gh.create_from_raw_data(klass, item) for item in items]
+        return [self.gh.create_from_raw_data(klass, _slim(item)) for item in items]
 
     @staticmethod
     def _compare(handle: Any, base: str, head: str) -> tuple[list[str], int]:
@@ -267,6 +267,18 @@ class GitHubHost:
         total = int(comparison.total_commits)  # the first request: page 1 of the commits
         shas = [commit.sha for commit in comparison.commits]
         return shas, max(1, -(-total // PER_PAGE))
+
+
+def _slim(item: Any) -> Any:
+    """A PR item without the nested repositories and users of ``head``/``base``: never read,
+    and most of PyGithub's parsing time (two full repositories and users per PR)."""
+    if not isinstance(item, dict) or "head" not in item:
+        return item
+    slim = {k: v for k, v in item.items() if k != "_links"}
+    for side in ("head", "base"):
+        if isinstance(item.get(side), dict):
+            slim[side] = {k: v for k, v in item[side].items() if k in ("label", "ref", "sha")}
+    return slim
 
 
 def _all(listing: Callable[[], Iterable[Any]]) -> list[Any]:
