@@ -99,8 +99,11 @@ def test_reviews_flag_bot_reviewers(server: GitHubServer, host: GitHubHost) -> N
     assert all(r.submitted_at is not None and r.submitted_at.tzinfo for r in reviews)
 
 
-def test_releases_and_tags_with_drafts_and_prereleases(host: GitHubHost) -> None:
+def test_releases_and_tags_with_drafts_and_prereleases(
+    server: GitHubServer, host: GitHubHost
+) -> None:
     poll = host.poll_releases(REPO, None)
+    assert poll.requests == len(server.requests) == 2  # releases + tags, no lazy completion
     tags = {r.tag: r for r in poll.releases}
     assert set(tags) == {"v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v1.5.0", "v9.0.0-rc1", "v9.0.0"}
     assert tags["v9.0.0"].draft and tags["v9.0.0"].published_at is None
