@@ -1,7 +1,7 @@
 """Store fixtures: every database test runs on SQLite (a temp file) and on PostgreSQL.
 
-PostgreSQL tests get a database of their own (created here, dropped afterwards), so
-test runs and modules never see each other's rows.
+PostgreSQL tests get databases of their own (created here, dropped afterwards), so
+test runs never see each other's rows; each store test starts from empty tables.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, delete
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from bot.store import migrate
 from bot.store.db import make_engine
@@ -47,24 +47,28 @@ def empty_url(
     yield from _fresh_database(request, tmp_path_factory)
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def migrated_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    """URL of a database upgraded to head (one per module and backend)."""
+    """URL of a database upgraded to head (one per test run and backend)."""
     for url in _fresh_database(request, tmp_path_factory):
         migrate.upgrade(url)
         yield url
 
 
-@pytest.fixture
-def store(migrated_url: str) -> Iterator[Store]:
-    """A Store over the module's database, emptied before the test."""
+@pytest.fixture(scope="session")
+def migrated_engine(migrated_url: str) -> Iterator[Engine]:
+    """One engine over the migrated database, shared by the run's store tests."""
     engine = make_engine(migrated_url)
-    with engine.begin() as conn:
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def store(migrated_engine: Engine) -> Store:
+    """A Store over the shared database, emptied before the test."""
+    with migrated_engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             conn.execute(delete(table))
-    try:
-        yield Store(engine)
-    finally:
-        engine.dispose()
+    return Store(migrated_engine)
