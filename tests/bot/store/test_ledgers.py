@@ -174,3 +174,16 @@ def test_slack_user_cache_keys_by_lower_case_email(store: Store) -> None:
     )
     ghost = store.slack_user("ghost@acme.example")
     assert ghost is not None and ghost.user_id is None
+
+
+def test_acknowledgements_and_snoozes_of_a_week(store: Store) -> None:
+    week = timedelta(days=7)
+    store.claim_alert("handoff:PAY-1:0", 1, "U1", "a", NOW)
+    store.claim_alert("review:acme/api#7", 1, "U2", "a", NOW)
+    store.acknowledge_alert("handoff:PAY-1:0", "U1", NOW + timedelta(hours=1))
+    store.acknowledge_alert("review:acme/api#7", "U2", NOW + week)  # next week's
+    acked = store.acknowledged_between(NOW, NOW + week)
+    assert [(e.alert_key, e.acknowledged_by) for e in acked] == [("handoff:PAY-1:0", "U1")]
+    store.add_snooze("PAY-2", NOW + week, "U1", NOW + timedelta(hours=2))
+    store.add_snooze("PAY-3", NOW + week, "U1", NOW - timedelta(seconds=1))  # last week's
+    assert [s.subject for s in store.snoozes_created_between(NOW, NOW + week)] == ["PAY-2"]
