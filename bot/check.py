@@ -48,7 +48,11 @@ Probe = Callable[[Settings, Env], Iterable[Verdict]]
 
 # Reachability probes by service, imported only when `check` runs. Integrations add theirs:
 #   "jira": "integrations.jira.probe:probe",
-PROBES: dict[str, str] = {}
+PROBES: dict[str, str] = {
+    "jira": "bot.probes:jira_probe",
+    "github": "bot.probes:github_probe",
+    "slack": "bot.probes:slack_probe",
+}
 
 
 def load_probes(specs: Mapping[str, str] = PROBES) -> dict[str, Probe]:

@@ -49,6 +49,9 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sandbox": ("bot.cli_sandbox:sandbox", "Run the loopback Jira/GitHub/Slack sandbox"),
     "digest": ("bot.cli_slack:digest", "Post (or print) the weekly digest"),
     "alerts": ("bot.cli_slack:alerts", "Evaluate alert rules now; post what is new"),
+    "serve": ("bot.cli_serve:serve", "Slack app (HTTP or Socket Mode) + scheduler"),
+    "sync": ("bot.cli_sync:sync", "One incremental poll of Jira and GitHub into the store"),
+    "backfill": ("bot.cli_sync:backfill", "Load history since a date; resumable"),
 }
 
 

@@ -72,7 +72,11 @@ def test_check_with_empty_env_exits_2_listing_every_missing_variable() -> None:
     assert "Traceback" not in result.output
 
 
-def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked() -> None:
+def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # No probes: the example config points at real hosts (bot/probes.py is tested elsewhere).
+    monkeypatch.setattr("bot.cli.load_probes", dict)
     result = run("--config", EXAMPLE, "check", env=FULL)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -84,7 +88,10 @@ def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked() -> N
         assert secret not in result.output
 
 
-def test_config_defaults_to_the_crosswalk_config_variable() -> None:
+def test_config_defaults_to_the_crosswalk_config_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.cli.load_probes", dict)  # the example's hosts are not reachable
     result = run("check", env={**FULL, "CROSSWALK_CONFIG": EXAMPLE})
     assert result.exit_code == 0, result.output
 
@@ -185,13 +192,24 @@ def test_installed_script_runs_check_as_a_real_process(tmp_path: Path) -> None:
     )
     assert empty.returncode == 2, empty.stderr
     assert "FAIL slack: missing SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in empty.stdout
-    full = subprocess.run(
-        [str(script), "--config", EXAMPLE, "check"],
-        env={**env, **{k: v for k, v in FULL.items() if v is not None}},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    # With every variable set, check probes each service: run it against the sandbox.
+    from datetime import UTC, datetime
+
+    from integrations.sandbox.generator import generate
+    from integrations.sandbox.runner import Sandbox
+
+    box = Sandbox(generate("small", now=datetime(2026, 11, 23, tzinfo=UTC))).start()
+    config = box.write_config(tmp_path / "sandbox.yaml")
+    try:
+        full = subprocess.run(
+            [str(script), "--config", str(config), "check"],
+            env={**env, **box.env()},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        box.stop()
     assert full.returncode == 0, full.stdout + full.stderr
     assert "Traceback" not in empty.stderr + full.stderr
