@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.flow.facts import HandoffFact, HandoffEnd, ItemFact, PrFact, ReleaseFact
+from bot.flow.facts import HandoffEnd, HandoffFact, ItemFact, PrFact, ReleaseFact
 from bot.flow.model import PullRequest, WorkItem
 from bot.settings import Settings, parse_settings
 from bot.slack.client import Messenger, make_web_client
@@ -25,7 +25,7 @@ from integrations.sandbox.slack_server import SlackServer
 from integrations.sandbox.world import SlackMessage
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integrations" / "sandbox"))
-from slack_world import (  # type: ignore[import-not-found, unused-ignore]  # noqa: E402
+from slack_world import (  # type: ignore[import-not-found, unused-ignore]
     ALICE,
     BOB,
     CAROL,
