@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.alerts import CHANNEL as LEDGER_CHANNEL
-from bot.alerts import AlertService, ClickedMessage, SentAlert
+from bot.alerts import AlertService, ClickedMessage, SentAlert, subject_of
 from bot.store.repo import Store
 from integrations.sandbox.slack_server import SlackServer
 
@@ -250,3 +250,27 @@ def test_people_are_looked_up_by_email_once_and_cached(store: Store, server: Sla
     assert server.calls("users.lookupByEmail") == 2  # carol and bob, in the first run only
     cached = store.slack_user("carol@acme.example")
     assert cached is not None and (cached.user_id, cached.tz) == (CAROL, "Asia/Kolkata")
+
+
+def test_a_post_slack_refused_is_retried_by_a_later_run_once(
+    store: Store, server: SlackServer,
+) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    svc = alerts(store, server)
+    server.rate_limit_next(1, retry_after=120, method="chat.postMessage")  # too long to wait
+    first = {s.recipient: s.status for s in run(svc, utc(18, 10))}
+    assert first == {LEDGER_CHANNEL: "failed", BOB: "sent", CAROL: "sent"}
+    assert top_level(server) == []
+    assert run(svc, utc(18, 10, 5)) == []  # not before the retry time
+    retried = run(svc, utc(18, 10, 20))
+    assert [(s.recipient, s.status, s.level) for s in retried] == [(LEDGER_CHANNEL, "sent", 1)]
+    assert len(top_level(server)) == 1
+    assert run(svc, utc(18, 11)) == []
+    assert len(server.dms_to(BOB)) == 1
+
+
+def test_snooze_subjects_of_alert_keys() -> None:
+    assert subject_of("handoff:PAY-5:0") == "PAY-5"
+    assert subject_of("review:acme/api#7") == "acme/api#7"
+    assert subject_of("unreleased:acme/api:10") == "acme/api"
+    assert subject_of("PAY-5") == "PAY-5"
