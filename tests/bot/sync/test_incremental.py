@@ -1,0 +1,101 @@
+"""Incremental syncs: a no-change poll is free, and a change stores exactly that change."""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+import pytest
+
+from bot.settings import Settings
+from bot.store import Store
+from conftest import NOW, SINCE, make_engine_for
+from integrations.sandbox.expected import expected_records
+from integrations.sandbox.runner import Sandbox
+from integrations.sandbox.world import World
+from records import normalised, recomputed_facts, stored_facts, stored_records
+
+SEARCH = "GET /rest/api/(?P<v>2|3|latest)/search/jql"
+
+
+def test_a_sync_without_changes_is_only_304s_and_one_jira_search_per_team(
+    sandbox: Sandbox, settings: Settings, store: Store
+) -> None:
+    make_engine_for(sandbox, settings, store).sync_all(NOW, backfill_since=SINCE)
+    before = (stored_records(store), stored_facts(store))
+    sandbox.github.reset_log()
+    sandbox.jira.reset_log()
+    summary = make_engine_for(sandbox, settings, store).sync_all(NOW)
+    github = sandbox.github.requests
+    assert github and all(r.conditional and r.status == 304 for r in github)
+    repos = [repo for team in settings.teams.values() for repo in team.repos]
+    assert len(github) == 2 * len(repos)  # the pulls and the releases listing of each
+    assert sandbox.jira.counts()[SEARCH] == len(settings.teams)
+    assert {r.status for r in summary.reports} == {"unchanged"}
+    assert (stored_records(store), stored_facts(store)) == before
+
+
+def test_the_next_sync_stores_exactly_a_new_transition_pr_and_release(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store
+) -> None:
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    later = NOW + timedelta(hours=2)
+    item = next(i for i in world.jira.issues.values()
+                if i.project == "PAY" and i.status != "Ready for Development")
+    world.add_transition(item.key, "Ready for Development", later)
+    pull = world.open_pull("acme/payments-api", title=f"{item.key} tidy the ledger",
+                           head_ref=f"feature/{item.key}", user="bob-brown",
+                           at=later + timedelta(minutes=5))
+    world.merge_pull("acme/payments-api", pull.number, later + timedelta(minutes=30))
+    world.publish_release("acme/payments-api", "v99.0.0", later + timedelta(hours=1))
+    before = stored_records(store)
+
+    summary = make_engine_for(sandbox, settings, store).sync_all(later + timedelta(hours=2))
+
+    after = stored_records(store)
+    expected = normalised(expected_records(world, jira_url=sandbox.jira.url))
+    assert after == expected
+    assert len(after.changes) == len(before.changes) + 1
+    assert len(after.pulls) == len(before.pulls) + 1
+    assert len(after.releases) == len(before.releases) + 1
+    by_source = {r.source: r for r in summary.reports if r.team == "payments"}
+    assert by_source["jira"].changed["transitions"] == 1
+    github = by_source["github acme/payments-api"].changed
+    assert github["prs"] == 1 and github["releases"] == 1 and github["containments"] == 1
+    assert {r.status for r in summary.reports if r.team == "checkout"} == {"unchanged"}
+    assert stored_facts(store) == recomputed_facts(store, settings)
+    handoffs = [h for h in stored_facts(store)["handoffs"] if h.item_key == item.key]
+    assert handoffs[-1].started_at == later
+    assert handoffs[-1].pickup_pr == f"acme/payments-api#{pull.number}"
+
+
+def test_a_second_sync_of_a_team_being_synced_says_so_and_skips_it(
+    sandbox: Sandbox, settings: Settings, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert store.try_lease("sync:payments", "elsewhere:1:x", timedelta(minutes=10), NOW)
+    with caplog.at_level(logging.INFO):
+        summary = make_engine_for(sandbox, settings, store).sync_all(NOW)
+    skipped = [r for r in summary.reports if r.team == "payments"]
+    assert [(r.source, r.status) for r in skipped] == [("*", "skipped")]
+    assert "another sync of this team is running" in skipped[0].line()
+    assert any(r.getMessage() == "sync.skipped" for r in caplog.records)
+    assert {r.status for r in summary.reports if r.team == "checkout"} == {"ok"}
+    assert store.team_item_keys("payments") == []
+
+
+def test_the_lease_of_a_killed_sync_on_this_host_is_taken_over(
+    sandbox: Sandbox, settings: Settings, store: Store
+) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    holder = f"{socket.gethostname()}:{int(dead.stdout)}:dead"
+    assert int(dead.stdout) != os.getpid()
+    assert store.try_lease("sync:payments", holder, timedelta(minutes=10), NOW)
+    summary = make_engine_for(sandbox, settings, store).sync_all(NOW, team="payments")
+    assert {r.status for r in summary.reports} == {"ok"}
+    assert store.team_item_keys("payments")
