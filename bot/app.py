@@ -1,0 +1,165 @@
+"""The composition root: ``build_app(settings, env, clients=None)`` wires every part of serve.
+
+Clients (store, Slack messenger and its Web API client, clock, the poll callable) are built
+here and nowhere else, each with an explicit timeout; nothing is built at import time. Tests
+pass their own ``Clients`` (a SQLite store, a messenger pointed at the Slack sandbox, a fixed
+clock). The Bolt app is built from the result by ``bot.slack.app.build_bolt_app`` and the
+process around them by ``bot.cli_serve``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
+
+from bot.alerts import AlertService
+from bot.commands import CommandService
+from bot.digest import DigestService, digest_slots
+from bot.env import Env
+from bot.errors import ConfigError
+from bot.home import HomeService
+from bot.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, build_scheduler
+from bot.settings import Settings
+from bot.slack.client import Messenger, SlackIdentity, make_web_client
+from bot.store.db import make_engine
+from bot.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+SLACK_TIMEOUT = 10.0  # seconds, every Web API call and response_url post
+CATCH_UP_JOB = "digest:catch-up"
+Clock = Callable[[], datetime]
+Poll = Callable[[], object]
+
+
+def utc_now() -> datetime:
+    """The wall clock, aware UTC."""
+    return datetime.now(UTC)
+
+
+def sync_not_configured() -> None:
+    """The poll job until the sync engine is wired in: says so, does nothing."""
+    log.info("poll.skipped reason=sync-not-configured")
+
+
+@dataclass
+class Clients:
+    """Everything that talks to the outside world; ``build_app`` makes them unless given."""
+
+    store: Store
+    messenger: Messenger
+    clock: Clock = utc_now
+    poll: Poll = sync_not_configured
+
+    @property
+    def web_client(self) -> Any:
+        """The ``slack_sdk.WebClient`` behind the messenger (Bolt shares it)."""
+        return self.messenger.client
+
+
+def make_clients(env: Env) -> Clients:
+    """Production clients from the environment (``SLACK_BOT_TOKEN`` must be set)."""
+    if not env.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN: missing environment variable (Slack bot token)")
+    web = make_web_client(env.slack_bot_token, env.slack_api_url, SLACK_TIMEOUT)
+    return Clients(
+        store=Store(make_engine(env.database_url)),
+        messenger=Messenger(web, response_timeout=SLACK_TIMEOUT),
+    )
+
+
+@dataclass
+class Crosswalk:
+    """The wired application: settings, clients and the use-cases serve runs."""
+
+    settings: Settings
+    env: Env
+    clients: Clients
+    digests: DigestService
+    alerts: AlertService
+    commands: CommandService
+    home: HomeService
+    scheduler_health: SchedulerHealth = field(default_factory=SchedulerHealth)
+    scheduler: BackgroundScheduler | None = None
+    _identity: SlackIdentity | None = None
+
+    @property
+    def signing_secret(self) -> str:
+        """The Slack request signing secret (``SLACK_SIGNING_SECRET``)."""
+        if not self.env.slack_signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET: missing environment variable")
+        return self.env.slack_signing_secret
+
+    def identity(self) -> SlackIdentity:
+        """Who the bot token belongs to (``auth.test``, asked once)."""
+        if self._identity is None:
+            self._identity = self.clients.messenger.auth_test()
+        return self._identity
+
+    def poll(self) -> None:
+        """The scheduled poll of Jira and GitHub."""
+        self.clients.poll()
+
+    def build_scheduler(self) -> BackgroundScheduler:
+        """The (not started) scheduler: poll, alerts, each team's digest and a start-up catch-up."""
+        jobs = Jobs(poll=self.poll, digest=self.digests.run_due, alerts=self.alerts.run)
+        interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
+        scheduler = build_scheduler(jobs, digest_slots(self.settings), interval,
+                                    self.scheduler_health)
+        # Digests due while we were down (last 24 h, absent from the ledger) go out once, as a
+        # job so that start-up (and /healthz) does not wait for charts and posts.
+        scheduler.add_job(
+            self.digests.catch_up, DateTrigger(), id=CATCH_UP_JOB,
+            name="post missed digests", replace_existing=True,
+            misfire_grace_time=DIGEST_MISFIRE_GRACE,
+        )
+        self.scheduler = scheduler
+        return scheduler
+
+    def health(self) -> dict[str, Any]:
+        """What ``/healthz`` reports: the store answers and the scheduler runs."""
+        report: dict[str, Any] = {"ok": True}
+        try:
+            with self.clients.store.transaction(read_only=True) as conn:
+                conn.exec_driver_sql("SELECT 1")
+            report["store"] = "ok"
+        except Exception as exc:  # noqa: BLE001 (a probe reports failures, never raises)
+            report.update(ok=False, store=f"error: {type(exc).__name__}")
+        scheduler = self.scheduler
+        running = bool(scheduler is not None and scheduler.running)
+        report["scheduler"] = {
+            "running": running,
+            "failures": self.scheduler_health.failures,
+            "last_error": self.scheduler_health.last_error,
+        }
+        if scheduler is not None and not running:
+            report["ok"] = False
+        return report
+
+    def close(self) -> None:
+        """Stop the scheduler (waiting for a running job) and close the database pool."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+            log.info("scheduler.stopped")
+        self.clients.store.engine.dispose()
+
+
+def build_app(settings: Settings, env: Env, clients: Clients | None = None) -> Crosswalk:
+    """Wire the use-cases to ``clients`` (production ones from ``env`` when not given)."""
+    c = clients if clients is not None else make_clients(env)
+    alerts = AlertService(c.store, c.messenger, settings, clock=c.clock)
+    return Crosswalk(
+        settings=settings,
+        env=env,
+        clients=c,
+        digests=DigestService(c.store, c.messenger, settings, clock=c.clock),
+        alerts=alerts,
+        commands=CommandService(c.store, settings, alerts, c.messenger, c.clock),
+        home=HomeService(c.store, settings, c.messenger, c.clock),
+    )
