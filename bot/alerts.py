@@ -62,6 +62,7 @@ CHANNEL = "channel"  # the ledger's recipient of a team-channel post
 DROPPED = ""  # channel and ts recorded for a held alert dropped as moot
 RETRY_AFTER = timedelta(minutes=15)  # a post Slack refused is retried by a later run
 RUN_LEASE = timedelta(minutes=10)
+LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
 ALERT_KINDS = ("handoff:", "review:", "unreleased:")
 
 
@@ -125,13 +126,13 @@ class AlertService:
         now = now or self.clock()
         if dry_run:
             return self._run(now, dry_run=True)
-        if not self.store.try_lease("alerts", self.holder, RUN_LEASE, now):
+        if not self.store.try_lease(LEASE_NAME, self.holder, RUN_LEASE, now):
             log.info("alerts.skipped reason=another_run_holds_the_lease")
             return []
         try:
             return self._run(now, dry_run=False)
         finally:
-            self.store.release_lease("alerts", self.holder)
+            self.store.release_lease(LEASE_NAME, self.holder)
 
     def _run(self, now: datetime, *, dry_run: bool) -> list[SentAlert]:
         people = People(self.store, self.messenger, now, dry_run=dry_run)

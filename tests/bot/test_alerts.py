@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from bot.alerts import CHANNEL as LEDGER_CHANNEL
 from bot.alerts import AlertService, ClickedMessage, SentAlert, subject_of
+from bot.store.db import make_engine
 from bot.store.repo import Store
 from integrations.sandbox.slack_server import SlackServer
 
@@ -274,3 +276,25 @@ def test_snooze_subjects_of_alert_keys() -> None:
     assert subject_of("review:acme/api#7") == "acme/api#7"
     assert subject_of("unreleased:acme/api:10") == "acme/api"
     assert subject_of("PAY-5") == "PAY-5"
+
+
+def test_overlapping_runs_send_each_alert_once(store: Store, server: SlackServer) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    url = str(store.engine.url)
+    server.delay_all(0.1)
+    barrier = threading.Barrier(4)
+
+    def one_run() -> None:
+        own = Store(make_engine(url))  # an engine each, as replicas would have
+        svc = AlertService(own, messenger(server), settings(**PEOPLE))
+        barrier.wait()
+        svc.run(utc(18, 10))
+        own.engine.dispose()
+
+    threads = [threading.Thread(target=one_run) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(top_level(server)) == 1
+    assert len(server.dms_to(BOB)) == len(server.dms_to(CAROL)) == 1
