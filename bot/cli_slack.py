@@ -10,18 +10,16 @@ Exit codes: 0 ok, 1 Slack or the database failed, 2 bad config or usage.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.alerts import CHANNEL, AlertService
 from bot.cli import CliContext
+from bot.cli_store import database_errors
 from bot.digest import DigestOutcome, DigestService
-from bot.env import Env, mask_url
+from bot.env import Env
 from bot.errors import ConfigError, IntegrationError
 from bot.flow.weeks import IsoWeek
 from bot.slack.client import Messenger, make_web_client
@@ -29,19 +27,6 @@ from bot.store.db import make_engine
 from bot.store.repo import Store
 
 SLACK_TIMEOUT = 10.0
-
-
-@contextmanager
-def database_errors(url: str) -> Iterator[None]:
-    """Turn database failures into one-line ``IntegrationError``s (exit 1, no traceback)."""
-    try:
-        yield
-    except SQLAlchemyError as exc:
-        hint = " (has `crosswalk db upgrade` been run?)" if "no such table" in str(exc) or (
-            "does not exist" in str(exc)) else ""
-        raise IntegrationError(
-            "database", f"{mask_url(url)} failed: {type(exc).__name__}{hint}"
-        ) from None
 
 
 def messenger_from(env: Env) -> Messenger | None:
