@@ -7,14 +7,14 @@ import os
 from datetime import timedelta
 
 import pytest
+from sync_records import normalised, recomputed_facts, stored_facts, stored_records
+from sync_world import NOW, SINCE, make_engine_for
 
 from bot.settings import Settings
 from bot.store import Store
-from conftest import NOW, SINCE, make_engine_for
 from integrations.sandbox.expected import expected_records
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import World
-from records import normalised, recomputed_facts, stored_facts, stored_records
 
 SEARCH = "GET /rest/api/(?P<v>2|3|latest)/search/jql"
 

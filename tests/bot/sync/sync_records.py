@@ -12,7 +12,7 @@ from bot.flow.model import Containment, FixVersion, ItemLink, TeamFlow
 from bot.settings import Settings
 from bot.store import Store
 from bot.store import tables as t
-from bot.store.convert import to_pull_request, to_release, to_review, to_status_change
+from bot.store.convert import to_pull_request, to_release, to_review
 from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
 from integrations.sandbox.expected import Expected
 
