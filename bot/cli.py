@@ -52,6 +52,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.cli_serve:serve", "Slack app (HTTP or Socket Mode) + scheduler"),
     "sync": ("bot.cli_sync:sync", "One incremental poll of Jira and GitHub into the store"),
     "backfill": ("bot.cli_sync:backfill", "Load history since a date; resumable"),
+    "report": ("bot.cli_report:report", "The metrics of a week, as JSON or a table"),
 }
 
 
