@@ -23,7 +23,7 @@ import click
 
 from bot.app import build_app
 from bot.cli import CliContext
-from bot.cli_slack import database_errors
+from bot.cli_store import database_errors
 from bot.slack.app import SocketMode, build_bolt_app
 from bot.slack.http import HealthCheck, HttpServer, StartResponse, Wsgi, make_wsgi_app
 from bot.store.migrate import upgrade

@@ -334,7 +334,9 @@ class World:
             r.next_number += 1
             return pull
 
-    def review_pull(self, repo: str, number: int, *, user: str, state: str, at: datetime) -> GhReview:
+    def review_pull(
+        self, repo: str, number: int, *, user: str, state: str, at: datetime
+    ) -> GhReview:
         """Submit a review on an open pull request."""
         with self.lock:
             pull = self.github.repos[repo].pulls[number]
