@@ -1,0 +1,126 @@
+"""The composition root: clients, scheduler wiring, the poll seam, health, start-up catch-up."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.app import CATCH_UP_JOB, Clients, build_app, make_clients
+from bot.env import Env
+from bot.errors import ConfigError
+from bot.store.db import make_engine
+from bot.store.repo import Store
+from integrations.sandbox.slack_server import SlackServer
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_commands_support import (  # type: ignore[import-not-found, unused-ignore]
+    CHANNEL,
+    NOW,
+    TOKEN,
+    crosswalk,
+    fill,
+    messenger,
+    new_store,
+    slack_server,
+    wait_for,
+)
+from test_commands_support import settings as team_settings
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[SlackServer]:
+    with slack_server() as server:
+        yield server
+
+
+@pytest.fixture
+def store(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    store, _ = new_store(tmp_path, tmp_path_factory.getbasetemp())
+    fill(store)
+    yield store
+    store.engine.dispose()
+
+
+def test_production_clients_need_the_bot_token() -> None:
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
+        make_clients(Env())
+
+
+def test_production_clients_have_explicit_timeouts_and_the_configured_urls(
+    tmp_path: Path,
+) -> None:
+    env = Env(slack_bot_token=TOKEN, slack_api_url="http://127.0.0.1:9/api/",
+              database_url=f"sqlite:///{tmp_path / 'x.db'}")
+    clients = make_clients(env)  # builds, connects to nothing
+    try:
+        assert clients.web_client.timeout == 10
+        assert clients.web_client.base_url == "http://127.0.0.1:9/api/"
+        assert str(clients.store.engine.url).endswith("x.db")
+    finally:
+        clients.store.engine.dispose()
+
+
+def test_scheduler_has_stable_jobs_and_team_digests_in_the_team_timezone(
+    store: Store, slack: SlackServer,
+) -> None:
+    app = crosswalk(store, slack)
+    scheduler = app.build_scheduler()
+    ids = {job.id for job in scheduler.get_jobs()}
+    assert ids == {"poll", "alerts", "digest:payments", "digest:search", CATCH_UP_JOB}
+    digest = scheduler.get_job("digest:payments")
+    assert isinstance(digest.trigger, CronTrigger)
+    assert str(digest.trigger.timezone) == "Europe/London"
+
+
+def test_the_poll_job_calls_the_given_sync_and_says_so_when_there_is_none(
+    store: Store, slack: SlackServer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[int] = []
+    given = build_app(team_settings(), Env(), Clients(store, messenger(slack), lambda: NOW,
+                                                      lambda: calls.append(1)))
+    given.poll()
+    assert calls == [1]
+    default = crosswalk(store, slack)
+    with caplog.at_level(logging.INFO, logger="bot.app"):
+        default.poll()
+    assert "poll.skipped reason=sync-not-configured" in caplog.messages
+
+
+def test_health_reports_store_and_scheduler(store: Store, slack: SlackServer,
+                                            tmp_path: Path) -> None:
+    app = crosswalk(store, slack)
+    assert app.health()["ok"] is True and app.health()["store"] == "ok"
+    app.build_scheduler().start(paused=True)
+    assert app.health()["scheduler"]["running"] is True
+    app.close()
+    assert app.health()["ok"] is False  # the scheduler stopped
+    broken = crosswalk(Store(make_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'dir.db'}")),
+                       slack)
+    report = broken.health()
+    assert report["ok"] is False and report["store"].startswith("error")
+
+
+def test_a_digest_missed_while_down_is_posted_once_on_start(
+    store: Store, slack: SlackServer,
+) -> None:
+    data = team_settings()
+    one_team = data.model_copy(update={"teams": {"payments": data.teams["payments"]}})
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after Monday's 09:00 digest
+    before = len(slack.messages_in(CHANNEL))
+    app = crosswalk(store, slack, one_team, clock=lambda: monday)
+    app.build_scheduler().start()
+    try:
+        wait_for(lambda: getattr(store.digest_entry("payments", "2026-W47"), "message_ts", None),
+                 timeout=60)
+    finally:
+        app.close()  # waits for the running job
+    top_level = [m for m in slack.messages_in(CHANNEL)[before:] if m.thread_ts is None]
+    assert len(top_level) == 1 and "2026-W47" in top_level[0].text
+    again = crosswalk(store, slack, one_team, clock=lambda: monday)
+    assert [o.status for o in again.digests.catch_up()] == []
