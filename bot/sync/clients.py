@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.env import Env
 from bot.settings import Settings
 from integrations.github import GitHubConfig, GitHubHost
@@ -20,15 +22,22 @@ def jira_from(env: Env, *, timeout: float = TIMEOUT) -> JiraSource:
     return JiraSource(JiraConfig.from_env(_mapping(env, *names), timeout=timeout))
 
 
-def github_from(env: Env, *, timeout: float = TIMEOUT) -> GitHubHost:
-    """A ``GitHubHost`` from GITHUB_TOKEN and GITHUB_API_URL."""
+def github_from(
+    env: Env, *, timeout: float = TIMEOUT, throttle: float | None = None
+) -> GitHubHost:
+    """A ``GitHubHost`` from GITHUB_TOKEN and GITHUB_API_URL (``throttle``: seconds between
+    requests; PyGithub's polite default when None)."""
     config = GitHubConfig.from_env(_mapping(env, "GITHUB_TOKEN", "GITHUB_API_URL"),
                                    timeout=timeout)
+    if throttle is not None:
+        config = replace(config, throttle=throttle)
     return GitHubHost(config)
 
 
-def clients_for(settings: Settings, env: Env) -> tuple[JiraSource | None, GitHubHost | None]:
+def clients_for(
+    settings: Settings, env: Env, *, throttle: float | None = None
+) -> tuple[JiraSource | None, GitHubHost | None]:
     """The adapters the config uses (None for a service no team reads)."""
     jira = jira_from(env) if settings.uses_jira else None
-    github = github_from(env) if settings.uses_github else None
+    github = github_from(env, throttle=throttle) if settings.uses_github else None
     return jira, github
