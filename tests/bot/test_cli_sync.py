@@ -1,0 +1,81 @@
+"""``crosswalk sync`` and ``crosswalk backfill`` against the sandbox, in process."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from bot.env import DESCRIPTIONS
+from bot.sync.clients import clients_for
+from integrations.sandbox.generator import generate
+from integrations.sandbox.runner import Sandbox
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    with Sandbox(generate("small", seed=3, now=NOW)) as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def no_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    # PyGithub's polite pause between requests only slows a loopback test down.
+    monkeypatch.setattr("bot.cli_sync.clients_for", functools.partial(clients_for, throttle=0))
+
+
+def run(box: Sandbox, tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    config = box.write_config(tmp_path / "crosswalk.yaml")
+    full: dict[str, str | None] = {name: None for name in DESCRIPTIONS}
+    full.update({**box.env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'cw.db'}", **(env or {})})
+    return CliRunner().invoke(main, ["--config", str(config), *args], env=full)
+
+
+def test_backfill_then_sync_print_what_changed_and_the_requests_per_team_and_source(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    filled = run(box, tmp_path, "backfill", "--since", "2025-01-01")
+    assert filled.exit_code == 0, filled.output
+    lines = filled.stdout.splitlines()
+    payments = next(line for line in lines if line.startswith("payments") and "github" in line)
+    assert "prs=" in payments and "requests=" in payments
+    assert lines[-1].startswith("total: ") and "0 deferred, 0 failed" in lines[-1]
+    assert "payments jira" in filled.stderr and "requests=" in filled.stderr  # progress bars
+
+    again = run(box, tmp_path, "sync", "--team", "checkout")
+    assert again.exit_code == 0, again.output
+    rows = again.stdout.splitlines()[:-1]
+    assert [row.split()[:2] for row in rows] == [["checkout", "jira"], ["checkout", "github"]]
+    assert all("unchanged" in row for row in rows)
+    assert "requests=2" in rows[1]  # two conditional requests answered 304
+
+
+def test_an_unknown_team_or_a_bad_date_exits_2(box: Sandbox, tmp_path: Path) -> None:
+    unknown = run(box, tmp_path, "sync", "--team", "nobody")
+    assert unknown.exit_code == 2 and "nobody" in unknown.stderr
+    bad = run(box, tmp_path, "backfill", "--since", "last week")
+    assert bad.exit_code == 2 and "--since" in bad.stderr
+
+
+def test_a_revoked_token_exits_1_with_one_line_naming_service_and_variable(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    env = box.env()
+    box.github.revoke_token()
+    result = run(box, tmp_path, "sync", env=env)
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("crosswalk:")]
+    assert len(errors) == 1 and "GitHub" in errors[0] and "GITHUB_TOKEN" in errors[0]
+    assert "Traceback" not in result.output
+
+
+def test_missing_variables_exit_2_naming_them(box: Sandbox, tmp_path: Path) -> None:
+    result = run(box, tmp_path, "sync", env={"GITHUB_TOKEN": ""})
+    assert result.exit_code == 2 and "GITHUB_TOKEN" in result.stderr
