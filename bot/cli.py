@@ -53,6 +53,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("bot.cli_sync:sync", "One incremental poll of Jira and GitHub into the store"),
     "backfill": ("bot.cli_sync:backfill", "Load history since a date; resumable"),
     "report": ("bot.cli_report:report", "The metrics of a week, as JSON or a table"),
+    "demo": ("bot.cli_demo:demo", "The whole flow against the built-in sandbox; no accounts"),
 }
 
 
