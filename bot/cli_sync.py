@@ -6,6 +6,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import click
 from tqdm import tqdm
@@ -62,7 +63,7 @@ class Bars:
     """One tqdm bar per team and source on stderr: items, requests and budget left."""
 
     def __init__(self) -> None:
-        self.bars: dict[tuple[str, str], tqdm[None]] = {}
+        self.bars: dict[tuple[str, str], Any] = {}  # tqdm bars
 
     def __call__(
         self, team: str, source: str, items: int, requests: int, remaining: int | None

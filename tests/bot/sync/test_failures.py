@@ -46,7 +46,7 @@ def test_429s_500s_and_timeouts_are_retried_to_complete_data(
 def test_a_truncated_jira_changelog_is_completed(
     sandbox: Sandbox, world: World, settings: Settings, store: Store
 ) -> None:
-    sandbox.jira.search_changelog_cap = 1  # type: ignore[misc]
+    sandbox.jira.search_changelog_cap = 1
     make_engine_for(sandbox, settings, store).sync_all(NOW, backfill_since=SINCE)
     assert any("changelog" in r.path for r in sandbox.jira.requests)
     _complete(store, sandbox, world, settings)

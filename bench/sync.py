@@ -1,0 +1,127 @@
+"""Requests, time and memory of a backfill and of a no-change poll, against the sandbox.
+
+The sandbox runs in this process; each sync runs in a child process (so its peak RSS is
+the sync's own, not the sandbox World's). Usage: ``python bench/sync.py [SIZE]``
+(Jira items; default 10,000, which generates about 5,000 pull requests).
+
+Lower bound of a backfill's requests: one per 100 listed objects (Jira issues per team,
+PRs, releases and tags per repository), one reviews request per changed PR, one compare
+per consecutive pair of eligible releases, one versions request per Jira project.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+SINCE = "2024-01-01"
+
+
+def child(config: str, url: str, since: str) -> None:
+    """Run one pass (a backfill when ``since`` is set) and print its figures as JSON."""
+    from bot.env import Env
+    from bot.settings import load_settings
+    from bot.store import Store, make_engine
+    from bot.store.migrate import upgrade
+    from bot.sync import SyncEngine
+    from bot.sync.clients import clients_for
+
+    settings = load_settings(config)
+    upgrade(url)
+    issues, code = clients_for(settings, Env.from_mapping(os.environ), throttle=0)
+    engine = SyncEngine(Store(make_engine(url)), settings, issues, code)
+    start = time.perf_counter()
+    backfill = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
+    summary = engine.sync_all(datetime.now(UTC), backfill_since=backfill)
+    seconds = time.perf_counter() - start
+    print(json.dumps({
+        "seconds": seconds,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "requests_counted": summary.requests,
+        "failed": len(summary.failed), "deferred": len(summary.deferred),
+    }))
+
+
+def lower_bound(world: object) -> dict[str, int]:
+    """The least requests a backfill of ``world`` can make, by kind."""
+    from integrations.sandbox.expected import eligible_releases
+
+    w: object = world
+    jira = w.jira  # type: ignore[attr-defined]
+    github = w.github  # type: ignore[attr-defined]
+    per_project = Counter(issue.project for issue in jira.issues.values())
+    bound = {"jira search": sum(math.ceil(n / 100) or 1 for n in per_project.values()),
+             "jira versions": len(w.teams)}  # type: ignore[attr-defined]
+    bound["github listings"] = sum(
+        max(1, math.ceil(len(r.pulls) / 100)) + max(1, math.ceil(len(r.releases) / 100))
+        + max(1, math.ceil(len(r.tags) / 100)) for r in github.repos.values())
+    bound["github reviews"] = sum(len(r.pulls) for r in github.repos.values())
+    bound["github compare"] = sum(max(len(eligible_releases(r)) - 1, 0)
+                                  for r in github.repos.values())
+    return bound
+
+
+def run_child(box: object, config: Path, url: str, since: str) -> dict[str, float]:
+    """One pass in a child process; its JSON figures."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JIRA_", "GITHUB_"))}
+    env.update(box.env())  # type: ignore[attr-defined]
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, __file__, "--child", str(config), url, since],
+                         env=env, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main(size: int) -> None:
+    """Generate, backfill, poll again; print the table."""
+    from integrations.sandbox.generator import generate
+    from integrations.sandbox.runner import Sandbox
+
+    started = time.perf_counter()
+    world = generate("default", seed=7, size=size, now=NOW)
+    items = len(world.jira.issues)
+    pulls = sum(len(r.pulls) for r in world.github.repos.values())
+    repos = len(world.github.repos)
+    print(f"scenario: {items} items, {pulls} PRs, {repos} repositories, {len(world.teams)} "
+          f"teams (generated in {time.perf_counter() - started:.1f} s)")
+    bound = lower_bound(world)
+    with tempfile.TemporaryDirectory() as tmp, Sandbox(world) as box:
+        config = box.write_config(Path(tmp) / "crosswalk.yaml")
+        url = f"sqlite:///{tmp}/bench.db"
+        fill = run_child(box, config, url, SINCE)
+        jira_used = len(box.jira.requests)
+        github_used = len(box.github.requests)
+        used = jira_used + github_used
+        floor = sum(bound.values())
+        kinds = ", ".join(f"{k} {v}" for k, v in bound.items())
+        print(f"backfill: {used} requests (jira {jira_used}, github {github_used}) vs lower "
+              f"bound {floor} = {used / floor:.3f}x   [{kinds}]")
+        print(f"backfill: {fill['seconds']:.1f} s wall, {items / fill['seconds']:.0f} items/s, "
+              f"peak RSS {fill['peak_rss_mb']:.0f} MB, failed {fill['failed']:.0f}, "
+              f"deferred {fill['deferred']:.0f}")
+        box.jira.reset_log()
+        box.github.reset_log()
+        poll = run_child(box, config, url, "")
+        gh = box.github.requests
+        not_304 = sum(1 for r in gh if r.status != 304)
+        searches = sum(1 for r in box.jira.requests if "search" in r.path)
+        print(f"no-change poll: {len(gh) / repos:.2f} GitHub requests per repository "
+              f"(all conditional: {all(r.conditional for r in gh)}, non-304: {not_304}), "
+              f"{searches / len(world.teams):.2f} Jira searches per team, "
+              f"{poll['seconds']:.1f} s, peak RSS {poll['peak_rss_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(*sys.argv[2:5])
+    else:
+        main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
