@@ -8,11 +8,12 @@ and App Home all go through here, so they always agree on the numbers.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from bot.flow.model import TeamFlow
-from bot.flow.report import WeekData, build_report, snapshot_instant
+from bot.flow.report import WeekData, build_report
+from bot.flow.source import load_week_data
 from bot.flow.weeks import IsoWeek, current_week
 from bot.store.repo import Store
 
@@ -26,25 +27,8 @@ def week_of(team: TeamFlow, label: str | None, now: datetime) -> IsoWeek:
 
 def load_week(store: Store, team: TeamFlow, week: IsoWeek, now: datetime) -> WeekData:
     """Every fact the report of ``team`` for ``week`` reads, in one read transaction."""
-    start, end = week.start.astimezone(UTC), week.end.astimezone(UTC)
-    as_of = snapshot_instant(week, now)
-    repos = team.repos
     with store.transaction(read_only=True) as conn:
-        return WeekData(
-            handoffs_started=tuple(store.handoffs_started(team.name, start, end, conn=conn)),
-            handoffs_ended=tuple(store.handoffs_ended(team.name, start, end, conn=conn)),
-            handoffs_waiting=tuple(store.handoffs_waiting_at(team.name, as_of, conn=conn)),
-            wip_spans=tuple(
-                store.spans_at(team.name, as_of, sorted(team.workflow.started), conn=conn)
-            ),
-            items_delivered=tuple(store.items_delivered(team.name, start, end, conn=conn)),
-            first_release_at=store.first_release_at(repos, conn=conn),
-            prs_opened=tuple(store.prs_opened(repos, start, end, conn=conn)),
-            prs_merged=tuple(store.prs_merged(repos, start, end, conn=conn)),
-            prs_first_reviewed=tuple(store.prs_first_reviewed(repos, start, end, conn=conn)),
-            releases=tuple(store.releases_published(repos, start, end, conn=conn)),
-            incidents_resolved=tuple(store.incidents_resolved(team.name, start, end, conn=conn)),
-        )
+        return load_week_data(store, team, week, now, conn=conn)
 
 
 def team_report(store: Store, team: TeamFlow, week: IsoWeek, now: datetime) -> dict[str, Any]:
