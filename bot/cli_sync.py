@@ -34,8 +34,12 @@ def _engine(cli: CliContext, command: str, progress: ProgressFn | None = None) -
 
 
 def _finish(summary: SyncSummary) -> None:
+    """Print the summary; exit 1 when a source failed (deferred ones complete next time)."""
     for line in summary.lines():
         click.echo(line)
+    if summary.failed:
+        click.echo(f"crosswalk: {len(summary.failed)} source(s) failed; see above", err=True)
+        raise click.exceptions.Exit(1)
 
 
 @contextmanager

@@ -79,3 +79,15 @@ def test_a_revoked_token_exits_1_with_one_line_naming_service_and_variable(
 def test_missing_variables_exit_2_naming_them(box: Sandbox, tmp_path: Path) -> None:
     result = run(box, tmp_path, "sync", env={"GITHUB_TOKEN": ""})
     assert result.exit_code == 2 and "GITHUB_TOKEN" in result.stderr
+
+
+def test_a_source_failing_after_its_retries_is_reported_and_exits_1(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    box.github.fail_next(4, 500, path_prefix="/repos/acme/checkout-web")  # every try
+    result = run(box, tmp_path, "sync")
+    assert result.exit_code == 1
+    failed = [row for row in result.stdout.splitlines() if " failed " in row]
+    assert len(failed) == 1 and "checkout-web" in failed[0] and "HTTP 500" in failed[0]
+    assert any(row.startswith("payments") and " ok " in row for row in result.stdout.splitlines())
+    assert "1 source(s) failed" in result.stderr
