@@ -6,6 +6,8 @@ from dataclasses import replace
 
 from bot.env import Env
 from bot.settings import Settings
+from bot.store import Store
+from bot.sync.engine import SyncEngine
 from integrations.github import GitHubConfig, GitHubHost
 from integrations.jira import JiraConfig, JiraSource
 
@@ -41,3 +43,12 @@ def clients_for(
     jira = jira_from(env) if settings.uses_jira else None
     github = github_from(env, throttle=throttle) if settings.uses_github else None
     return jira, github
+
+
+def engine_for(
+    settings: Settings, env: Env, store: Store, *, serve: bool = False
+) -> SyncEngine:
+    """A ``SyncEngine`` over the adapters of ``env``; ``serve=True`` marks sources unhealthy
+    on rejected credentials instead of raising. Keep one per process: it remembers deferrals."""
+    issues, code = clients_for(settings, env)
+    return SyncEngine(store, settings, issues, code, raise_auth=not serve)

@@ -99,3 +99,20 @@ def test_the_lease_of_a_killed_sync_on_this_host_is_taken_over(
     summary = make_engine_for(sandbox, settings, store).sync_all(NOW, team="payments")
     assert {r.status for r in summary.reports} == {"ok"}
     assert store.team_item_keys("payments")
+
+
+def test_a_team_with_its_own_jql_records_the_items_its_query_returned(
+    sandbox: Sandbox, world: World, store: Store
+) -> None:
+    from bot.settings import parse_settings
+    from integrations.sandbox.runner import scenario_config
+
+    config = scenario_config(world)
+    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype != Incident'}
+    settings = parse_settings(config)
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    wanted = sorted(i.key for i in world.jira.issues.values()
+                    if i.project == "CHK" and i.issue_type != "Incident")
+    assert store.team_item_keys("checkout") == sorted(wanted)
+    assert wanted and len(wanted) < sum(1 for i in world.jira.issues.values()
+                                        if i.project == "CHK")
