@@ -30,7 +30,7 @@ from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
-LISTENER_THREADS = 16  # Bolt work after the ack (slash replies, buttons, App Home)
+LISTENER_THREADS = 4  # work after the ack: GIL-bound reports vs I/O-bound replies (bench/slash.py)
 HTTP_THREADS = 16
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 (a container listens on all interfaces)
 

@@ -1,17 +1,20 @@
 """The Bolt app: slash command, alert buttons and App Home, as thin listeners.
 
-Every listener acks first (Slack wants an answer within 3 s whatever the store or the APIs
-do), then runs its use-case on Bolt's listener executor and replies through the request's
-``response_url`` (or ``views.publish``). ``process_before_response`` stays False so the HTTP
-answer leaves as soon as ``ack()`` is called. Authorization needs no Web API call per
-request: the bot's identity is read once (``auth.test``) when the app is built.
+Each listener calls ``ack()`` first, in the HTTP request's own thread, then hands its work
+(parse, use-case, render, reply through ``response_url`` or ``views.publish``) to the
+listener executor and returns. With ``process_before_response=True`` Bolt answers the HTTP
+request as soon as the listener returns — a few milliseconds, whatever the store or the APIs
+do, and however busy the executor is (Bolt's own "run the listener on the executor, then
+wait for its ack" would queue acks behind reports being computed, and its lazy listeners
+deep-copy every request). Authorization needs no Web API call per request: the bot's
+identity is read once (``auth.test``) when the app is built.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
@@ -28,12 +31,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_WORKERS = 4  # work is mostly GIL-bound: more threads mostly slow the acks down
+
 
 def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) -> App:
-    """A Bolt ``App`` with Crosswalk's listeners (``executor`` runs the work after the ack)."""
+    """A Bolt ``App`` with Crosswalk's listeners; ``executor`` runs the work after each ack."""
     identity = crosswalk.identity()
     client = crosswalk.clients.web_client
     token = str(client.token or "")
+    pool = executor or ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="bolt")
 
     def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
         return AuthorizeResult(
@@ -43,10 +49,20 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
 
     app = App(
         client=client, signing_secret=crosswalk.signing_secret, authorize=authorize,
-        process_before_response=False, listener_executor=executor,
+        process_before_response=True, listener_executor=pool,
         logger=logging.getLogger("bot.slack.bolt"),
     )
     messenger = crosswalk.clients.messenger
+
+    def later(work: Callable[..., None], *args: Any) -> None:
+        def run() -> None:
+            try:
+                work(*args)
+            except Exception as exc:  # a future would keep it to itself: log it here
+                log.error("slack.work_failed work=%s error=%s", work.__name__,
+                          type(exc).__name__, exc_info=not isinstance(exc, IntegrationError))
+
+        pool.submit(run)
 
     def reply(response_url: str | None, payload: dict[str, Any]) -> None:
         if not response_url:
@@ -56,35 +72,40 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
         except IntegrationError as exc:
             log.warning("slack.reply_failed error=%s", type(exc).__name__)
 
-    @app.command(crosswalk.settings.slash_command)
-    def on_command(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+    def command(body: dict[str, Any]) -> None:
         answer = crosswalk.commands.handle(_command_request(body))
         reply(body.get("response_url"), answer.payload())
 
-    def on_button(kind: str) -> Callable[..., None]:
-        def listener(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
-            ack()
-            user = str((body.get("user") or {}).get("id") or "")
-            answer = crosswalk.commands.press(kind, str(action.get("value") or ""), user,
-                                              _clicked(body))
-            if answer is not None:
-                reply(body.get("response_url"), answer.payload())
+    def press(kind: str, body: dict[str, Any], action: dict[str, Any]) -> None:
+        user = str((body.get("user") or {}).get("id") or "")
+        answer = crosswalk.commands.press(kind, str(action.get("value") or ""), user,
+                                          _clicked(body))
+        if answer is not None:
+            reply(body.get("response_url"), answer.payload())
 
-        return listener
+    def home(user_id: str) -> None:
+        crosswalk.home.publish(user_id)
 
-    app.action(SNOOZE_ACTION)(on_button("snooze"))
-    app.action(ACK_ACTION)(on_button("ack"))
+    @app.command(crosswalk.settings.slash_command)
+    def on_command(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        later(command, body)
+
+    @app.action(SNOOZE_ACTION)
+    def on_snooze(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        later(press, "snooze", body, action)
+
+    @app.action(ACK_ACTION)
+    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        later(press, "ack", body, action)
 
     @app.event("app_home_opened")
-    def on_home(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") != "home" or not event.get("user"):
-            return
-        try:
-            crosswalk.home.publish(str(event["user"]))
-        except Exception as exc:  # logged; the next open of the tab tries again
-            log.error("home.publish_failed error=%s", type(exc).__name__,
-                      exc_info=not isinstance(exc, IntegrationError))
+    def on_home(ack: Ack, event: dict[str, Any]) -> None:
+        ack()
+        if event.get("tab", "home") == "home" and event.get("user"):
+            later(home, str(event["user"]))
 
     @app.error
     def on_error(error: Exception) -> None:
