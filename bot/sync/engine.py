@@ -98,6 +98,14 @@ class SyncEngine:
             summary.reports += self.sync_team(settings, now, backfill_since=backfill_since)
         return summary
 
+    def poll(self) -> SyncSummary:
+        """Serve's poll job (``Jobs(poll=engine.poll)``): one pass at the clock's now, logged."""
+        summary = self.sync_all(self.clock())
+        for report in summary.reports:
+            event(log, "sync.source_done", team=report.team, source=report.source,
+                  status=report.status, requests=report.requests, **report.changed)
+        return summary
+
     def sync_team(
         self, team: TeamSettings, now: datetime, *, backfill_since: datetime | None = None
     ) -> list[SourceReport]:

@@ -105,3 +105,16 @@ def test_in_serve_a_revoked_token_marks_the_source_unhealthy_and_the_rest_goes_o
         ("payments", "ok"), ("checkout", "ok")}
     assert set(engine.unhealthy) == {("payments", "github"), ("checkout", "github")}
     assert all("GITHUB_TOKEN" in text for text in engine.unhealthy.values())
+
+
+def test_serves_poll_job_logs_each_source_and_remembers_a_deferral(
+    sandbox: Sandbox, settings: Settings, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = make_engine_for(sandbox, settings, store, raise_auth=False)
+    with caplog.at_level(logging.INFO):
+        first = engine.poll()
+    done = [r for r in caplog.records if r.getMessage() == "sync.source_done"]
+    assert len(done) == len(first.reports) == 4
+    sandbox.github.exhaust_rate_limit(3600)
+    assert engine.poll().deferred
+    assert set(engine.deferred_until) == {("payments", "github"), ("checkout", "github")}
