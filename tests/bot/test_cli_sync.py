@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli import main
-from bot.env import DESCRIPTIONS
+from bot.env import DESCRIPTIONS, Env
 from bot.sync.clients import clients_for
 from integrations.sandbox.generator import generate
 from integrations.sandbox.runner import Sandbox
@@ -91,3 +91,61 @@ def test_a_source_failing_after_its_retries_is_reported_and_exits_1(
     assert len(failed) == 1 and "checkout-web" in failed[0] and "HTTP 500" in failed[0]
     assert any(row.startswith("payments") and " ok " in row for row in result.stdout.splitlines())
     assert "1 source(s) failed" in result.stderr
+
+
+def test_ctrl_c_stops_a_backfill_that_a_rerun_completes(box: Sandbox, tmp_path: Path) -> None:
+    import os
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    from bot.settings import load_settings
+    from bot.store import Store, make_engine
+    from bot.sync import SyncEngine
+    from integrations.sandbox.expected import expected_records
+
+    config = box.write_config(tmp_path / "crosswalk.yaml")
+    db = tmp_path / "cw.db"
+    env = {k: v for k, v in os.environ.items() if k not in DESCRIPTIONS}
+    env.update({**box.env(), "DATABASE_URL": f"sqlite:///{db}"})
+    script = Path(sys.executable).with_name("crosswalk")
+    child = subprocess.Popen(
+        [str(script), "--config", str(config), "backfill", "--since", "2025-01-01"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(db) as conn:
+                if conn.execute("SELECT count(*) FROM pull_requests").fetchone()[0]:
+                    break  # a first chunk of PRs is committed: the backfill is under way
+        except sqlite3.OperationalError:
+            continue  # no tables yet
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=30)
+    assert child.returncode == 130, out + err
+    assert "crosswalk: backfill interrupted; rerun it to resume" in err
+    store = Store(make_engine(f"sqlite:///{db}"))
+    settings = load_settings(config)
+    expected = expected_records(box.world, jira_url=box.jira.url)
+    assert 0 < len(store.team_item_keys("payments"))
+    with store.transaction(read_only=True) as conn:
+        stored_pulls = conn.exec_driver_sql("SELECT count(*) FROM pull_requests").scalar()
+    assert stored_pulls is not None and stored_pulls < len(expected.pulls)
+    issues, code = clients_for(settings, box_env(box), throttle=0)
+    summary = SyncEngine(store, settings, issues, code).sync_all(
+        NOW, backfill_since=datetime(2025, 1, 1, tzinfo=UTC))
+    assert not summary.failed
+    with store.transaction(read_only=True) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM pull_requests").scalar() == len(
+            expected.pulls)
+        assert conn.exec_driver_sql("SELECT count(*) FROM reviews").scalar() == len(
+            expected.reviews)
+
+
+def box_env(box: Sandbox) -> Env:
+    """The bot's environment for ``box``."""
+    return Env.from_mapping(box.env())
