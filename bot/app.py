@@ -33,7 +33,7 @@ from bot.store.repo import Store
 log = logging.getLogger(__name__)
 
 SLACK_TIMEOUT = 10.0  # seconds, every Web API call and response_url post
-CATCH_UP_JOB = "digest:catch-up"
+START_UP_JOB = "start-up"
 Clock = Callable[[], datetime]
 Poll = Callable[[], object]
 
@@ -44,7 +44,7 @@ def utc_now() -> datetime:
 
 
 def sync_not_configured() -> None:
-    """The poll job until the sync engine is wired in: says so, does nothing."""
+    """The poll job of clients given without a sync (tests): says so, does nothing."""
     log.info("poll.skipped reason=sync-not-configured")
 
 
@@ -63,14 +63,22 @@ class Clients:
         return self.messenger.client
 
 
-def make_clients(env: Env) -> Clients:
-    """Production clients from the environment (``SLACK_BOT_TOKEN`` must be set)."""
+def make_clients(settings: Settings, env: Env) -> Clients:
+    """Production clients from the environment (``SLACK_BOT_TOKEN`` must be set).
+
+    Nothing connects here: the Slack, Jira and GitHub clients connect on first use. The poll
+    job is the sync engine's ``poll`` (one engine per process: it remembers deferrals).
+    """
     if not env.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN: missing environment variable (Slack bot token)")
+    from bot.sync.clients import engine_for  # imports the Jira and GitHub adapters
+
     web = make_web_client(env.slack_bot_token, env.slack_api_url, SLACK_TIMEOUT)
+    store = Store(make_engine(env.database_url))
     return Clients(
-        store=Store(make_engine(env.database_url)),
+        store=store,
         messenger=Messenger(web, response_timeout=SLACK_TIMEOUT),
+        poll=engine_for(settings, env, store, serve=True).poll,
     )
 
 
@@ -106,17 +114,25 @@ class Crosswalk:
         """The scheduled poll of Jira and GitHub."""
         self.clients.poll()
 
+    def start_up(self) -> None:
+        """The start-up job: a poll (its failure is logged, not fatal), then the catch-up."""
+        try:
+            self.poll()
+        except Exception as exc:  # the digests must still go out
+            log.error("poll.failed_on_start error=%s", type(exc).__name__, exc_info=exc)
+        self.digests.catch_up()
+
     def build_scheduler(self) -> BackgroundScheduler:
         """The (not started) scheduler: poll, alerts, each team's digest and a start-up catch-up."""
         jobs = Jobs(poll=self.poll, digest=self.digests.run_due, alerts=self.alerts.run)
         interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
         scheduler = build_scheduler(jobs, digest_slots(self.settings), interval,
                                     self.scheduler_health)
-        # Digests due while we were down (last 24 h, absent from the ledger) go out once, as a
-        # job so that start-up (and /healthz) does not wait for charts and posts.
+        # On start, as a job so that /healthz does not wait: one poll (fresh numbers after
+        # downtime), then the digests due while we were down (last 24 h, not in the ledger).
         scheduler.add_job(
-            self.digests.catch_up, DateTrigger(), id=CATCH_UP_JOB,
-            name="post missed digests", replace_existing=True,
+            self.start_up, DateTrigger(), id=START_UP_JOB,
+            name="poll, then post missed digests", replace_existing=True,
             misfire_grace_time=DIGEST_MISFIRE_GRACE,
         )
         self.scheduler = scheduler
@@ -152,7 +168,7 @@ class Crosswalk:
 
 def build_app(settings: Settings, env: Env, clients: Clients | None = None) -> Crosswalk:
     """Wire the use-cases to ``clients`` (production ones from ``env`` when not given)."""
-    c = clients if clients is not None else make_clients(env)
+    c = clients if clients is not None else make_clients(settings, env)
     alerts = AlertService(c.store, c.messenger, settings, clock=c.clock)
     return Crosswalk(
         settings=settings,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.app import CATCH_UP_JOB, Clients, build_app, make_clients
+from bot.app import START_UP_JOB, Clients, build_app, make_clients, sync_not_configured
 from bot.env import Env
 from bot.errors import ConfigError
 from bot.store.db import make_engine
@@ -49,19 +49,23 @@ def store(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 def test_production_clients_need_the_bot_token() -> None:
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
-        make_clients(Env())
+        make_clients(team_settings(), Env())
 
 
-def test_production_clients_have_explicit_timeouts_and_the_configured_urls(
+def test_production_clients_have_explicit_timeouts_urls_and_the_sync_as_poll(
     tmp_path: Path,
 ) -> None:
     env = Env(slack_bot_token=TOKEN, slack_api_url="http://127.0.0.1:9/api/",
-              database_url=f"sqlite:///{tmp_path / 'x.db'}")
-    clients = make_clients(env)  # builds, connects to nothing
+              database_url=f"sqlite:///{tmp_path / 'x.db'}", jira_url="http://127.0.0.1:9",
+              jira_email="bot@acme.example", jira_api_token="jira-token",
+              github_token="ghp_test", github_api_url="http://127.0.0.1:9")
+    clients = make_clients(team_settings(), env)  # builds, connects to nothing
     try:
         assert clients.web_client.timeout == 10
         assert clients.web_client.base_url == "http://127.0.0.1:9/api/"
         assert str(clients.store.engine.url).endswith("x.db")
+        assert getattr(clients.poll, "__name__", "") == "poll"  # SyncEngine.poll, bound
+        assert clients.poll is not sync_not_configured
     finally:
         clients.store.engine.dispose()
 
@@ -72,7 +76,7 @@ def test_scheduler_has_stable_jobs_and_team_digests_in_the_team_timezone(
     app = crosswalk(store, slack)
     scheduler = app.build_scheduler()
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {"poll", "alerts", "digest:payments", "digest:search", CATCH_UP_JOB}
+    assert ids == {"poll", "alerts", "digest:payments", "digest:search", START_UP_JOB}
     digest = scheduler.get_job("digest:payments")
     assert isinstance(digest.trigger, CronTrigger)
     assert str(digest.trigger.timezone) == "Europe/London"
@@ -106,20 +110,26 @@ def test_health_reports_store_and_scheduler(store: Store, slack: SlackServer,
     assert report["ok"] is False and report["store"].startswith("error")
 
 
-def test_a_digest_missed_while_down_is_posted_once_on_start(
+def test_start_up_polls_then_posts_a_digest_missed_while_down_once(
     store: Store, slack: SlackServer,
 ) -> None:
     data = team_settings()
     one_team = data.model_copy(update={"teams": {"payments": data.teams["payments"]}})
     monday = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # an hour after Monday's 09:00 digest
     before = len(slack.messages_in(CHANNEL))
-    app = crosswalk(store, slack, one_team, clock=lambda: monday)
+    polled: list[int] = []
+
+    def poll() -> None:  # records how many messages the channel had when the poll ran
+        polled.append(len(slack.messages_in(CHANNEL)))
+
+    app = build_app(one_team, Env(), Clients(store, messenger(slack), lambda: monday, poll))
     app.build_scheduler().start()
     try:
         wait_for(lambda: getattr(store.digest_entry("payments", "2026-W47"), "message_ts", None),
                  timeout=60)
     finally:
         app.close()  # waits for the running job
+    assert polled == [before]  # the start-up poll ran first, before the digest went out
     top_level = [m for m in slack.messages_in(CHANNEL)[before:] if m.thread_ts is None]
     assert len(top_level) == 1 and "2026-W47" in top_level[0].text
     again = crosswalk(store, slack, one_team, clock=lambda: monday)
