@@ -25,7 +25,7 @@ from bot.app import build_app
 from bot.cli import CliContext
 from bot.cli_store import database_errors
 from bot.slack.app import SocketMode, build_bolt_app
-from bot.slack.http import HealthCheck, HttpServer, StartResponse, Wsgi, make_wsgi_app
+from bot.slack.http import HttpServer, StartResponse, Wsgi, make_wsgi_app
 from bot.store.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ HTTP_THREADS = 16
 ALL_INTERFACES = "0.0.0.0"  # noqa: S104 (a container listens on all interfaces)
 
 
-def health_only(health: HealthCheck, app: Wsgi) -> Wsgi:
+def health_only(app: Wsgi) -> Wsgi:
     """In Socket Mode: ``/healthz`` over HTTP; every other path is 404 (events come by socket)."""
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -73,7 +73,7 @@ def serve(cli: CliContext, host: str, port: int | None) -> None:
         handler.connect()
         log.info("serve.socket_mode connected=true")
         shutdown.append(handler.close)
-        wsgi = health_only(crosswalk.health, wsgi)
+        wsgi = health_only(wsgi)
     server = HttpServer(wsgi, host=host, port=env.port if port is None else port,
                         threads=HTTP_THREADS)
     crosswalk.build_scheduler().start()

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import yaml
 
+from bot.cli_serve import health_only
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.signing import send_slash_command
 
@@ -26,6 +27,7 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     ALICE,
     CHANNEL,
     SIGNING_SECRET,
+    TOKEN,
     config,
     make_world,
     wait_for,
@@ -136,7 +138,7 @@ def test_serve_reports_health_answers_a_signed_command_and_stops_on_sigterm(
     assert running.proc.wait(timeout=30) == 0
     logged = "".join(list(running.lines.queue))
     assert "serve.stopped" in logged and "scheduler.stopped" in logged
-    assert SIGNING_SECRET not in logged
+    assert SIGNING_SECRET not in logged and TOKEN not in logged
 
 
 def test_serve_without_the_signing_secret_exits_2_naming_it(tmp_path: Path) -> None:
@@ -148,3 +150,15 @@ def test_serve_without_the_signing_secret_exits_2_naming_it(tmp_path: Path) -> N
         err = "".join(list(lines.queue))
     assert "SLACK_SIGNING_SECRET" in err
 
+
+
+def test_socket_mode_http_serves_only_healthz() -> None:
+    def inner(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [])
+        return [b"inner"]
+
+    wsgi = health_only(inner)
+    statuses: list[str] = []
+    assert wsgi({"PATH_INFO": "/healthz"}, lambda s, h: statuses.append(s)) == [b"inner"]
+    assert wsgi({"PATH_INFO": "/slack/events"}, lambda s, h: statuses.append(s)) == [b"Not Found"]
+    assert statuses == ["200 OK", "404 Not Found"]
