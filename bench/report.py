@@ -1,11 +1,14 @@
-"""Time of one team-week report and of all teams' reports, on SQLite and PostgreSQL.
+"""Time of one team-week report and of every team's report, on SQLite and PostgreSQL.
 
-Builds a store of 100 teams with 1,000,000 status transitions (as derived spans and
-handoffs) and 200,000 pull requests, generated directly as facts, then times
-``load_week_data`` + ``build_report``. Targets: one team-week < 100 ms, all 100 < 5 s.
+Builds a store of ``--teams`` teams with ``--transitions`` Jira status transitions and
+``--prs`` pull requests over 52 weeks: raw records (items, changelogs, PRs, reviews,
+releases, containment, links) generated with a fixed seed, and the facts sync would
+keep, derived from them by ``bot.flow.derive``. Then it times ``bot.reporting.team_report``
+(what ``crosswalk report`` runs). Targets: one team-week < 100 ms, all 100 teams < 5 s.
 
-Usage: ``python bench/report.py [--scale 0.1] [--sqlite-only]``; PostgreSQL runs when
-``CROSSWALK_TEST_POSTGRES_URL`` is set (a scratch database is created and dropped).
+Usage: ``python bench/report.py [--teams 100] [--transitions 1000000] [--prs 200000]
+[--backend sqlite|postgres|both] [--postgres-url URL]``. PostgreSQL gets a scratch
+database (created on the server's ``postgres`` database, dropped afterwards).
 """
 
 from __future__ import annotations
@@ -13,208 +16,223 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
 
-from bot.flow.facts import (
-    HandoffEnd,
-    HandoffFact,
-    IncidentFact,
-    ItemFact,
-    PrFact,
-    ReleaseFact,
-    StatusSpan,
-)
-from bot.flow.model import CalendarSpec, TeamFlow, Workflow
-from bot.flow.report import build_report
-from bot.flow.source import load_week_data
+from bot.flow.model import TeamFlow
 from bot.flow.weeks import IsoWeek
-from bot.store import Store, migrate
-from bot.store.db import make_engine
+from bot.reporting import team_report
+from bot.store import Store, make_engine, migrate
+from bot.store import tables as t
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-HISTORY = timedelta(weeks=104)
-TEAMS = 100
-PATH = ["Backlog", "Ready for Development", "In Progress", "In Review", "Done"]
-WORKFLOW = Workflow(
-    handoff=frozenset({"Ready for Development"}),
-    started=frozenset({"In Progress", "In Review"}),
-    returned=frozenset({"Needs Clarification"}),
-    done=frozenset({"Done"}),
-)
+# Run as a script, or loaded by path from a test: the generator sits beside this file.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report_data import NOW, WEEKS, TeamRaw, derive_facts, generate_team, team_flow
 
-
-def team_flow(n: int) -> TeamFlow:
-    """Team ``n``: project T<n>, two repositories, London calendar with GB holidays."""
-    return TeamFlow(
-        name=f"team{n:03d}",
-        projects=(f"T{n:03d}",),
-        repos=(f"acme/t{n:03d}-api", f"acme/t{n:03d}-web"),
-        workflow=WORKFLOW,
-        calendar=CalendarSpec("Europe/London", holidays="GB"),
-        incident_types=("Incident",),
-    )
+DEFAULT_PG = "postgresql+psycopg://crosswalk@127.0.0.1:55432/crosswalk_test"
+SEED = 20261125
+SAMPLES = 20
+TARGET_ONE_MS, TARGET_ALL_S = 100.0, 5.0
 
 
-def _at(rng: random.Random) -> datetime:
-    return NOW - HISTORY + timedelta(seconds=rng.uniform(0, HISTORY.total_seconds()))
+def write_team(store: Store, team: TeamFlow, raw: TeamRaw) -> None:
+    """Write one team's raw records and derived facts in one transaction."""
+    facts = derive_facts(team, raw)
+    with store.transaction() as conn:
+        store.add_team_items(team.name, [i.key for i in raw.items], conn=conn)
+        store.upsert_work_items(raw.items, conn=conn)
+        store.upsert_status_changes(raw.changes, conn=conn)
+        store.upsert_pull_requests(raw.prs, conn=conn)
+        store.upsert_reviews(raw.reviews, conn=conn)
+        store.upsert_releases(raw.releases, conn=conn)
+        store.upsert_containments(raw.containments, conn=conn)
+        store.upsert_item_links(raw.links, conn=conn)
+        store.upsert_status_spans(facts.spans, conn=conn)
+        store.upsert_handoffs(facts.handoffs, conn=conn)
+        store.upsert_item_facts(facts.items, conn=conn)
+        store.upsert_pr_facts(facts.prs, conn=conn)
+        store.upsert_release_facts(facts.releases, conn=conn)
+        store.upsert_incident_facts(facts.incidents, conn=conn)
 
 
-def fill_team(store: Store, team: TeamFlow, items: int, prs: int, rng: random.Random) -> None:
-    """Generate one team's facts (4 transitions per item) and write them in one transaction."""
-    spans: list[StatusSpan] = []
-    handoffs: list[HandoffFact] = []
-    item_facts: list[ItemFact] = []
-    keys: list[str] = []
-    for i in range(items):
-        key = f"{team.projects[0]}-{i + 1}"
-        keys.append(key)
-        t = _at(rng)
-        times = [t]
-        for _ in range(4):
-            t = t + timedelta(hours=rng.expovariate(1 / 30))
-            times.append(t)
-        # Items whose later steps lie in the future stop where "now" is.
-        steps = [x for x in times if x <= NOW]
-        for seq, start in enumerate(steps):
-            end = steps[seq + 1] if seq + 1 < len(steps) else None
-            spans.append(StatusSpan(key, seq, PATH[seq], start, end))
-        if len(steps) >= 2:
-            picked = steps[2] if len(steps) > 2 else None
-            handoffs.append(
-                HandoffFact(key, 0, steps[1], picked, HandoffEnd.PICKED_UP if picked else None)
-            )
-        delivered = steps[4] + timedelta(hours=rng.uniform(1, 48)) if len(steps) == 5 else None
-        delivered = delivered if delivered is not None and delivered <= NOW else None
-        item_facts.append(ItemFact(key, steps[1] if len(steps) > 1 else None, delivered))
-    releases: list[ReleaseFact] = []
-    for r, repo in enumerate(team.repos):
-        day = NOW - HISTORY + timedelta(days=r + 1, hours=14)
-        n = 0
-        while day < NOW:
-            n += 1
-            hot = rng.random() < 0.1
-            failed = rng.random() < 0.15
-            releases.append(
-                ReleaseFact(
-                    repo,
-                    n,
-                    f"v{n}{'-hotfix' if hot else ''}",
-                    day,
-                    hot,
-                    failed,
-                    ("incident",) if failed else (),
-                    rng.uniform(0.5, 8) if failed else None,
-                )
-            )
-            day += timedelta(days=rng.choice([3, 4, 7]))
-    by_repo = {repo: [x for x in releases if x.repo == repo] for repo in team.repos}
-    pr_facts: list[PrFact] = []
-    for n in range(prs):
-        repo = team.repos[n % 2]
-        opened = _at(rng)
-        merged = opened + timedelta(hours=rng.expovariate(1 / 20))
-        merged_at = merged if merged <= NOW and rng.random() < 0.9 else None
-        review = opened + timedelta(hours=rng.expovariate(1 / 6))
-        first_review = review if review <= NOW and rng.random() < 0.85 else None
-        if merged_at is not None and first_review is not None and first_review > merged_at:
-            first_review = None
-        rel = next((x for x in by_repo[repo] if merged_at and x.published_at > merged_at), None)
-        pr_facts.append(
-            PrFact(
-                repo,
-                n + 1,
-                rng.random() < 0.05,
-                opened,
-                merged_at,
-                first_review,
-                rel.release_id if rel else None,
-                rel.published_at if rel else None,
-            )
-        )
-    incidents = []
-    for n in range(50):
-        created = _at(rng)
-        resolved = created + timedelta(hours=rng.expovariate(1 / 5))
-        key = f"{team.projects[0]}-INC{n}"
-        keys.append(key)
-        incidents.append(
-            IncidentFact(key, created, resolved if resolved <= NOW else None, team.repos[0], None)
-        )
-    with store.engine.begin() as conn:
-        store.add_team_items(team.name, keys, conn=conn)
-        store.upsert_status_spans(spans, conn=conn)
-        store.upsert_handoffs(handoffs, conn=conn)
-        store.upsert_item_facts(item_facts, conn=conn)
-        store.upsert_pr_facts(pr_facts, conn=conn)
-        store.upsert_release_facts(releases, conn=conn)
-        store.upsert_incident_facts(incidents, conn=conn)
+def build(store: Store, teams: int, transitions: int, prs: int, seed: int = SEED) -> list[TeamFlow]:
+    """Fill ``store`` team by team (deterministic for ``seed``); return the teams."""
+    flows = [team_flow(n) for n in range(teams)]
+    for n, team in enumerate(flows):
+        # Spread the remainders so the totals are exact.
+        share = transitions // teams + (1 if n < transitions % teams else 0)
+        pr_share = prs // teams + (1 if n < prs % teams else 0)
+        write_team(store, team, generate_team(team, share, pr_share, seed))
+    analyze(store.engine)
+    return flows
 
 
-def report(store: Store, team: TeamFlow, week: IsoWeek) -> dict[str, object]:
-    """One team-week report through the store (one read-only transaction)."""
-    with store.transaction(read_only=True) as conn:
-        data = load_week_data(store, team, week, NOW, conn=conn)
-    return build_report(team, week, NOW, data)
+def analyze(engine: Engine) -> None:
+    """Refresh planner statistics after the bulk load (as operations do after a backfill)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
 
 
-def run(url: str, label: str, scale: float) -> None:
-    """Fill a fresh store at ``url``, then print the timings."""
-    migrate.upgrade(url)
-    store = Store(make_engine(url))
-    rng = random.Random(7)
-    teams = [team_flow(n) for n in range(TEAMS)]
-    items, prs = int(2500 * scale), int(2000 * scale)
-    start = time.perf_counter()
-    for team in teams:
-        fill_team(store, team, items, prs, rng)
-    fill = time.perf_counter() - start
+def row_counts(engine: Engine) -> dict[str, int]:
+    """Rows of every non-empty table."""
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for table in t.metadata.sorted_tables:
+            n = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            if n:
+                counts[table.name] = int(n)
+    return counts
+
+
+def report_weeks(timezone: str) -> list[IsoWeek]:
+    """The 52 weeks of the history, oldest first, ending with the current one."""
+    current = IsoWeek.containing(NOW, timezone)
+    return [*current.previous(WEEKS - 1), current]
+
+
+def timed_report(
+    store: Store, team: TeamFlow, week: IsoWeek
+) -> tuple[float, float, dict[str, Any]]:
+    """Wall and CPU seconds of one ``team_report`` (the ``crosswalk report`` path), and it."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = team_report(store, team, week, NOW)
+    return time.perf_counter() - wall, time.process_time() - cpu, report
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (q in [0, 1])."""
+    ordered = sorted(values)
+    pos = q * (len(ordered) - 1)
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def rss_mb() -> tuple[float, float]:
+    """(current, peak) resident set size of this process in MB (Linux)."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    current = pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(store: Store, flows: list[TeamFlow], label: str) -> tuple[float, float]:
+    """Print the timings; return (p95 of one team-week in ms, slowest all-teams seconds).
+
+    CPU is this process's time (Python, SQLAlchemy, SQLite; not PostgreSQL's server): on
+    a busy machine wall time includes waiting for a core, CPU time does not.
+    """
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"[{label}] load average before timing: {load}", flush=True)
+    rng = random.Random(SEED)
+    timed_report(store, flows[0], report_weeks(flows[0].calendar.timezone)[-2])  # warm-up
+    wall, cpu = [], []
+    for _ in range(SAMPLES):
+        team = rng.choice(flows)
+        w, c, _ = timed_report(store, team, rng.choice(report_weeks(team.calendar.timezone)))
+        wall.append(w * 1000)
+        cpu.append(c * 1000)
+    p95 = percentile(wall, 0.95)
     print(
-        f"[{label}] filled {TEAMS} teams: {TEAMS * items * 4:,} transitions, "
-        f"{TEAMS * prs:,} PRs in {fill:.1f} s",
+        f"[{label}] one team-week ({SAMPLES} runs, random teams and weeks): wall median "
+        f"{statistics.median(wall):.1f} ms, p95 {p95:.1f} ms, max {max(wall):.1f} ms; "
+        f"CPU median {statistics.median(cpu):.1f} ms, p95 {percentile(cpu, 0.95):.1f} ms",
         flush=True,
     )
-    current = IsoWeek.containing(NOW, "Europe/London")
-    past = current.shifted(-10)
-    for week in (current, past):
-        report(store, teams[0], week)  # warm caches (calendar, holidays, pool)
-        samples = []
-        for team in teams[:20]:
-            t0 = time.perf_counter()
-            report(store, team, week)
-            samples.append(time.perf_counter() - t0)
+    slowest = 0.0
+    for back, name in ((1, "last full week"), (26, "26 weeks back"), (0, "current week")):
+        w0, c0 = time.perf_counter(), time.process_time()
+        for team in flows:
+            week = IsoWeek.containing(NOW, team.calendar.timezone).shifted(-back)
+            timed_report(store, team, week)
+        seconds, cpu_s = time.perf_counter() - w0, time.process_time() - c0
+        slowest = max(slowest, seconds)
         print(
-            f"[{label}] one team-week ({week.label}): median "
-            f"{statistics.median(samples) * 1000:.1f} ms, max {max(samples) * 1000:.1f} ms "
-            f"(target < 100 ms)",
+            f"[{label}] all {len(flows)} teams, {name} ({week.label}): wall {seconds:.2f} s, "
+            f"CPU {cpu_s:.2f} s",
             flush=True,
         )
-        t0 = time.perf_counter()
-        for team in teams:
-            report(store, team, week)
-        print(
-            f"[{label}] all {TEAMS} teams ({week.label}): "
-            f"{time.perf_counter() - t0:.2f} s (target < 5 s)",
-            flush=True,
-        )
-    store.engine.dispose()
+    current, peak = rss_mb()
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"[{label}] RSS now {current:.0f} MB, peak {peak:.0f} MB; load average {load}")
+    return p95, slowest
+
+
+# The statements of one ``load_week``, in its order.
+READS = (
+    "handoffs_started", "handoffs_ended", "handoffs_waiting_at", "spans_at", "items_delivered",
+    "first_release_at", "prs_opened", "prs_merged", "prs_first_reviewed", "releases_published",
+    "incidents_resolved",
+)  # fmt: skip
+
+
+def profile_reads(store: Store, team: TeamFlow, week: IsoWeek, label: str) -> None:
+    """Print each read's SQL-only time, rows and plan (the driver alone, no SQLAlchemy)."""
+    captured: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cur: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            captured.append((statement, params))
+
+    event.listen(store.engine, "before_cursor_execute", capture)
+    try:
+        wall, cpu, _ = timed_report(store, team, week)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", capture)
+    sqlite = store.engine.dialect.name == "sqlite"
+    print(
+        f"[{label}] reads of {team.name} {week.label} (report: wall {wall * 1000:.1f} ms, "
+        f"CPU {cpu * 1000:.1f} ms):",
+        flush=True,
+    )
+    raw = store.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for name, (statement, params) in zip(READS, captured, strict=False):
+            start = time.perf_counter()
+            for _ in range(5):
+                rows = len(cursor.execute(statement, params).fetchall())
+            ms = (time.perf_counter() - start) / 5 * 1000
+            explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+            plan = [str(r[-1]).strip() for r in cursor.execute(explain + statement, params)]
+            # Distinct access paths only (the span read has one range per length class).
+            used = dict.fromkeys(p.split("  (cost")[0] for p in plan if "SCAN" in p.upper())
+            used.update(dict.fromkeys(p.split(" (")[0] for p in plan if "SEARCH" in p))
+            print(f"    {name:20s} {ms:6.2f} ms {rows:5d} rows  " + " | ".join(used))
+    finally:
+        raw.close()
+
+
+def verdict(label: str, p95_ms: float, all_s: float, teams: int) -> str:
+    """One line comparing the figures with the targets."""
+    one = "OK" if p95_ms < TARGET_ONE_MS else "MISSED"
+    every = "OK" if all_s < TARGET_ALL_S else "MISSED"
+    return (
+        f"[{label}] verdict: one team-week p95 {p95_ms:.1f} ms vs < {TARGET_ONE_MS:.0f} ms "
+        f"{one}; all {teams} teams (slowest week) {all_s:.2f} s vs < {TARGET_ALL_S:.0f} s "
+        f"{every}"
+    )
 
 
 @contextmanager
 def scratch_postgres(base_url: str) -> Iterator[str]:
-    """A scratch PostgreSQL database, dropped afterwards."""
-    base = make_url(base_url)
-    name = f"cw_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    """A fresh PostgreSQL database on the server of ``base_url``, dropped afterwards."""
+    base = make_url(base_url).set(drivername="postgresql+psycopg")
+    name = f"crosswalk_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
@@ -227,18 +245,67 @@ def scratch_postgres(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def scratch_url(backend: str, postgres_url: str) -> Iterator[str]:
+    """A fresh, empty database of ``backend``."""
+    if backend == "postgres":
+        with scratch_postgres(postgres_url) as url:
+            yield url
+        return
+    with tempfile.TemporaryDirectory(prefix="crosswalk_bench_") as tmp:
+        yield f"sqlite:///{tmp}/bench.db"
+
+
+def run_backend(backend: str, args: argparse.Namespace) -> None:
+    """Build the store on one backend, then print build figures, timings and the verdict."""
+    with scratch_url(backend, args.postgres_url) as url:
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        try:
+            store = Store(engine)
+            start = time.perf_counter()
+            flows = build(store, args.teams, args.transitions, args.prs)
+            seconds = time.perf_counter() - start
+            counts = row_counts(engine)
+            print(
+                f"[{backend}] built in {seconds:.1f} s: "
+                + ", ".join(f"{name} {n:,}" for name, n in counts.items()),
+                flush=True,
+            )
+            p95, all_s = measure(store, flows, backend)
+            for back in (1, 26):
+                week = IsoWeek.containing(NOW, flows[0].calendar.timezone).shifted(-back)
+                profile_reads(store, flows[len(flows) // 2], week, backend)
+            print(verdict(backend, p95, all_s, len(flows)), flush=True)
+        finally:
+            engine.dispose()
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teams", type=int, default=100)
+    parser.add_argument("--transitions", type=int, default=1_000_000)
+    parser.add_argument("--prs", type=int, default=200_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CROSSWALK_TEST_POSTGRES_URL") or DEFAULT_PG,
+        help="any database on the server (the bench creates and drops its own)",
+    )
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str]) -> int:
-    """Run the benchmark on SQLite, then PostgreSQL when configured."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0, help="fraction of the full size")
-    parser.add_argument("--sqlite-only", action="store_true")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        run(f"sqlite:///{tmp}/bench.db", "sqlite", args.scale)
-    pg = os.environ.get("CROSSWALK_TEST_POSTGRES_URL", "")
-    if pg and not args.sqlite_only:
-        with scratch_postgres(pg) as url:
-            run(url, "postgresql", args.scale)
+    """Run one backend here, or each in a child process (so peak RSS is its own)."""
+    args = parse(argv)
+    if args.backend != "both":
+        run_backend(args.backend, args)
+        return 0
+    sizes = ["--teams", str(args.teams), "--transitions", str(args.transitions)]
+    for backend in ("sqlite", "postgres"):
+        child = [sys.executable, __file__, *sizes, "--prs", str(args.prs), "--backend", backend]
+        subprocess.run([*child, "--postgres-url", args.postgres_url], check=True)
     return 0
 
 
