@@ -71,6 +71,7 @@ def demo(cli: CliContext, seed: int, workdir: Path | None) -> None:
         _report(store, settings, now)
         _digests(store, settings, env, sandbox, workdir, now)
         _alerts(store, settings, env, sandbox, now)
+        _slack(store, settings, env, sandbox, now)
         _title("What next")
         click.echo(
             "   Every number above has one definition: docs/metrics.md.\n"
@@ -155,6 +156,19 @@ def _alerts(store: Store, settings: Settings, env: Env, sandbox: Sandbox, now: d
             if alert.held_until else ""
         first = alert.text.splitlines()[0] if alert.text else alert.alert_key
         click.echo(f"   {alert.status:<5} {who}: {first}{when}")
+
+
+def _slack(store: Store, settings: Settings, env: Env, sandbox: Sandbox, now: datetime) -> None:
+    from bot.slack.demo import run_slash_and_home  # Slack surfaces stay in their ring
+
+    _title("6. Slack: a slash command and App Home, through the real Bolt app")
+    team = next(iter(settings.teams.values()))
+    waiting = store.open_handoffs(team.name)
+    texts = ["summary", *([f"item {waiting[0].item_key}"] if waiting else [])]
+    for shown in run_slash_and_home(store, settings, env, sandbox, now, texts):
+        click.echo(f"   {shown.title} →")
+        for line in _block_lines(shown.blocks) or shown.text.splitlines():
+            click.echo(f"   │ {line}")
 
 
 def _print_message(message: SlackMessage) -> None:

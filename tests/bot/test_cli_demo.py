@@ -33,11 +33,15 @@ def test_demo_runs_the_whole_flow_with_no_accounts(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
-    for step in ("1. A sandbox", "2. Sync", "3. The report", "4. Weekly digests", "5. Alerts"):
+    steps = ("1. A sandbox", "2. Sync", "3. The report", "4. Weekly digests", "5. Alerts",
+             "6. Slack")
+    for step in steps:
         assert step in out
     assert "total:" in out and " 0 failed" in out
     assert out.count("a second run says 'already_posted'") == 2
     assert "channel: PAY-" in out  # a handoff waiting past its threshold
+    assert "/crosswalk summary →" in out and "/crosswalk item PAY-" in out
+    assert "App Home →" in out and "Waiting on you" in out
     charts = sorted((tmp_path / "demo").glob("*.png"))
     assert [c.name.split("-")[0] for c in charts] == ["checkout", "payments"]
     assert all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
