@@ -135,7 +135,28 @@ class TeamExpect:
             "pull_requests": self._pull_requests(week),
             "releases": self._releases(week),
             "incidents": self._incidents(week),
+            "wip": self._wip(week),
         }
+
+    def _wip(self, week: Week) -> int:
+        """Issues in a started status at the week's end, replaying the World's histories.
+
+        The Intent has no status timelines, so this reads the generated Jira issues (the
+        generator's own output). Nothing happens after the world's now, so for the current
+        week "as of now" equals "at the week's end".
+        """
+        count = 0
+        for issue in self.world.jira.issues.values():
+            if issue.project != self.team.jira_project or issue.created >= week.end:
+                continue
+            moves = [(h.created, i.from_string, i.to_string) for h in issue.histories
+                     for i in h.items if i.field == "status"]
+            status = moves[0][1] if moves else issue.status
+            for at, _, to in moves:
+                if at < week.end and to is not None:
+                    status = to
+            count += status in self.team.started
+        return count
 
     def _handoffs(self, week: Week) -> dict[str, Any]:
         ended = [h for h in self.handoffs if week.holds(h.end)]
