@@ -129,7 +129,11 @@ class TeamExpect:
 
     def report(self, week: Week) -> dict[str, Any]:
         """The figures of DESIGN.md's report object this module can state for ``week``."""
+        tz = ZoneInfo(self.team.timezone)
         return {
+            "bounds": {"start": week.start.astimezone(tz).isoformat(),
+                       "end": week.end.astimezone(tz).isoformat(),
+                       "timezone": self.team.timezone},
             "handoffs": self._handoffs(week),
             "delivery": self._delivery(week),
             "pull_requests": self._pull_requests(week),
