@@ -227,30 +227,3 @@ def _ack_line(a: Acknowledgement) -> str:
         until = f" until {a.until:%a %d %b %H:%M} UTC" if a.until else ""
         return f"{short(a.subject, 80)} snoozed by {who}{until}"
     return f"{short(a.subject, 80)} acknowledged by {who}"
-
-
-def classify_dora(
-    *,
-    releases_per_week: float | None,
-    lead_time_hours: float | None,
-    change_failure_rate: float | None,
-    restore_hours: float | None,
-) -> DoraLevels:
-    """DORA levels from team figures (thresholds of the DORA State of DevOps reports)."""
-
-    def band(value: float | None, cuts: tuple[float, ...], higher_better: bool) -> str | None:
-        if value is None:
-            return None
-        names = ("elite", "high", "medium", "low")
-        for name, cut in zip(names, cuts, strict=False):
-            if (value >= cut) if higher_better else (value <= cut):
-                return name
-        return "low"
-
-    return DoraLevels(
-        # on demand (≈ daily) / weekly / monthly
-        deployment_frequency=band(releases_per_week, (5.0, 1.0, 0.25), True),
-        lead_time=band(lead_time_hours, (24.0, 168.0, 720.0), False),
-        change_failure_rate=band(change_failure_rate, (0.05, 0.10, 0.15), False),
-        time_to_restore=band(restore_hours, (1.0, 24.0, 168.0), False),
-    )

@@ -12,7 +12,6 @@ from bot.slack.render.digest import (
     DoraLevels,
     Trend,
     WaitingItem,
-    classify_dora,
     render_digest,
     trend_arrow,
 )
@@ -227,21 +226,3 @@ def test_long_lists_and_names_respect_block_kit_limits() -> None:
     assert "…and 50 more" in body
     assert "<!here>" not in body
     assert len(json.dumps(blocks)) < 13000  # Slack's undocumented total-size limit
-
-
-def test_classify_dora_bands() -> None:
-    assert classify_dora(
-        releases_per_week=7, lead_time_hours=10, change_failure_rate=0.0, restore_hours=0.5
-    ) == DoraLevels("elite", "elite", "elite", "elite")
-    assert classify_dora(
-        releases_per_week=0.1, lead_time_hours=2000, change_failure_rate=0.5, restore_hours=500
-    ) == DoraLevels("low", "low", "low", "low")
-    assert (
-        classify_dora(
-            releases_per_week=None,
-            lead_time_hours=None,
-            change_failure_rate=None,
-            restore_hours=None,
-        )
-        == DoraLevels()
-    )
