@@ -150,3 +150,14 @@ def test_item_links_use_the_configured_projects(host: GitHubHost) -> None:
     pr = host.poll_pulls(REPO, None, None, overlap=OVERLAP).pulls[0]
     assert [link.item_key for link in item_links(pr, {"PAY"})] == [f"PAY-{pr.number}"]
     assert item_links(pr, {"OPS"}) == []
+
+
+def test_pygithub_prints_nothing_past_our_logging() -> None:
+    # PyGithub attaches a bare stderr handler at INFO on import; the adapter removes it.
+    import logging
+
+    import integrations.github  # noqa: F401
+
+    logger = logging.getLogger("github")
+    assert not [h for h in logger.handlers if type(h) is logging.StreamHandler]
+    assert logger.level == logging.WARNING
