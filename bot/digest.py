@@ -232,7 +232,12 @@ class DigestService:
             if entry is not None and entry.message_ts:
                 continue  # posted; a claim without a message is judged by post()
             log.info("digest.catch_up team=%s week=%s", name, week.label)
-            outcomes.append(self.post(name, week, now=now))
+            try:
+                outcomes.append(self.post(name, week, now=now))
+            except IntegrationError as error:
+                # One team's failing channel must not keep the other teams' digests back.
+                log.error("digest.catch_up_failed team=%s week=%s error=%s",
+                          name, week.label, error.message)
         return outcomes
 
     def post(

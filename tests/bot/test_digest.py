@@ -15,6 +15,7 @@ from bot.digest import DigestOutcome, DigestService, scheduled_week
 from bot.errors import RateLimited, Unavailable
 from bot.flow.weeks import IsoWeek
 from bot.reporting import team_report
+from bot.settings import parse_settings
 from bot.slack.render.common import fmt_hours, fmt_working_hours
 from bot.store.db import make_engine
 from bot.store.repo import Store
@@ -27,6 +28,7 @@ from test_digest_support import (  # type: ignore[import-not-found, unused-ignor
     CHANNEL,
     NOW,
     assert_no_unescaped_markup,
+    config,
     messenger,
     new_store,
     seed_week,
@@ -224,3 +226,17 @@ def test_the_weeks_snoozes_and_acknowledgements_show_in_the_digest(
     assert "OPS-9" not in text
     assert text.count("snoozed by") == 1
     assert outcome.status == "posted"
+
+
+def test_catch_up_carries_on_past_a_team_whose_channel_fails(
+    store: Store, server: SlackServer,
+) -> None:
+    # Regression (review of #6): one team's failing post kept later teams' digests back.
+    seed_week(store)
+    data = config()
+    broken = dict(data["teams"]["payments"], slack={"channel": "C0GONE"})
+    data["teams"] = {"aardvark": broken, **data["teams"]}
+    svc = DigestService(store, messenger(server), parse_settings(data), clock=lambda: NOW)
+    outcomes = svc.catch_up(utc(23, 15))
+    assert [(o.team, o.status) for o in outcomes] == [("payments", "posted")]
+    assert len(top_level(server)) == 1
