@@ -126,7 +126,7 @@ class CommandService:
             return _reply(r.render_help(self.command))
         if isinstance(cmd, Teams):
             return _reply(r.render_teams([
-                r.TeamRow(name, t.slack.channel, t.projects, t.repos)
+                r.TeamRow(name, t.slack.channel, t.projects, t.repos, has_jira=t.jira is not None)
                 for name, t in self.settings.teams.items()
             ]))
         if isinstance(cmd, Summary):

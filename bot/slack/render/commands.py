@@ -71,6 +71,7 @@ class TeamRow:
     channel: str  # channel id or #name from config
     projects: tuple[str, ...]
     repos: tuple[str, ...]
+    has_jira: bool = True  # False: a GitHub-only team
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,9 +288,13 @@ def render_teams(rows: Sequence[TeamRow]) -> Reply:
     """The teams Crosswalk follows."""
     if not rows:
         return "No teams configured.", [section("No teams are configured.")]
+    def jira(t: TeamRow) -> str:
+        if not t.has_jira:
+            return "no Jira"
+        return f"Jira {esc(', '.join(t.projects) or 'custom JQL')}"
+
     lines = [
-        f"*{esc(t.name)}* — {channel_ref(t.channel)} · "
-        f"Jira {esc(', '.join(t.projects) or 'custom JQL')}"
+        f"*{esc(t.name)}* — {channel_ref(t.channel)} · {jira(t)}"
         f" · {esc(', '.join(t.repos) or 'no repos')}"
         for t in rows
     ]

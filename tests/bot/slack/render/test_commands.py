@@ -233,3 +233,9 @@ def test_snooze_confirmation_in_the_teams_timezone() -> None:
     )
     assert text == "Alerts for PAY-12 are snoozed until Mon 16 Nov 08:00."
     assert blocks[1]["elements"][0]["text"] == "Snoozed for 4 h."
+
+
+def test_teams_list_says_no_jira_for_a_github_only_team() -> None:
+    # Regression (review of #6): a GitHub-only team was shown as "Jira custom JQL".
+    _, blocks = render_teams([TeamRow("infra", "C0INF", (), ("acme/infra",), has_jira=False)])
+    assert section_text(blocks).splitlines()[1] == "• *infra* — <#C0INF> · no Jira · acme/infra"
