@@ -12,7 +12,7 @@ from bot.cli import CliContext
 from bot.cli_store import database_errors, open_store
 from bot.errors import ConfigError
 from bot.flow.table import render_tables
-from bot.reporting import team_report, week_of
+from bot.reporting import team_reports, week_of
 
 WEEK_HELP = "ISO week YYYY-Www in each team's timezone (default: the current week)."
 
@@ -37,9 +37,8 @@ def report(cli: CliContext, team: str | None, week_label: str | None, fmt: str) 
         raise ConfigError(f"--week: {exc}") from None
     store = open_store(cli.env.database_url)
     with database_errors(cli.env.database_url):
-        reports: list[dict[str, Any]] = [
-            team_report(store, flow, week, now) for flow, week in zip(flows, weeks, strict=True)
-        ]
+        # Every team at once: one query per report field, not one per field and team.
+        reports: list[dict[str, Any]] = team_reports(store, flows, weeks, now)
     if fmt == "json":
         payload: Any = reports[0] if team is not None else reports
         click.echo(json.dumps(payload, indent=2))

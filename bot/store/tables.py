@@ -174,8 +174,9 @@ handoff_facts = Table(
     Column("ended_at", UTCDateTime),
     Column("end", Text),  # HandoffEnd value
     Column("pickup_pr", Text),
-    Index(None, "started_at"),
-    Index(None, "ended_at"),
+    # With the item key, a time range decides the team_items join from the index alone.
+    Index(None, "started_at", "item_key"),
+    Index(None, "ended_at", "item_key"),
 )
 
 status_spans = Table(
@@ -199,7 +200,7 @@ item_facts = Table(
     Column("item_key", Text, primary_key=True),
     Column("first_handoff_at", UTCDateTime),
     Column("delivered_at", UTCDateTime),
-    Index(None, "delivered_at"),
+    Index(None, "delivered_at", "item_key"),
 )
 
 pr_facts = Table(

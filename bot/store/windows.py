@@ -4,76 +4,276 @@ Windows are half-open, ``[start, end)``. "At an instant" reads give the state ju
 before ``at``: a span or handoff covers ``at`` when it began before ``at`` and had not
 ended before ``at`` (so with ``at`` = the end of a week it is the state at week end).
 Each read is one SQL statement served by an index on its time column.
+
+Every team read has a many-teams form (``*_by_team``: one statement for all the teams,
+rows partitioned by the ``team_items`` team), which ``bot.reporting.team_reports`` uses
+to report many teams with one query per field. The statements are built once, with bound
+parameters, at import: building a SQLAlchemy statement costs more Python than the query
+itself costs SQLite, and a prebuilt statement also hits the compiled-statement cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, Subquery, func, select, union_all
+from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, PrFact, ReleaseFact, StatusSpan
 from bot.store import tables as t
 from bot.store.base import StoreBase
+from bot.store.db import UTCDateTime
 from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
-from bot.store.spans import covering
+from bot.store.spans import OPEN, TOP
+
+T = TypeVar("T")
+
+_TEAMS: BindParameter[str] = bindparam("teams", expanding=True)
+_REPOS: BindParameter[str] = bindparam("repos", expanding=True)
+_STATUSES: BindParameter[str] = bindparam("statuses", expanding=True)
+_START = bindparam("start", type_=UTCDateTime())
+_END = bindparam("end", type_=UTCDateTime())
+_AT = bindparam("at", type_=UTCDateTime())
+_TI = t.team_items.c
+_H, _S, _F, _I = t.handoff_facts.c, t.status_spans.c, t.item_facts.c, t.incident_facts.c
+_P, _R = t.pr_facts.c, t.release_facts.c
 
 
-def _of_team(stmt: Select[Any], key_column: Any, team: str) -> Select[Any]:
-    """Restrict a fact query to the items ``team``'s query returned."""
-    ti = t.team_items.c
-    return stmt.join(t.team_items, ti.item_key == key_column).where(ti.team == team)
+def _of_teams(table: Any, key_column: Any) -> Select[Any]:
+    """Rows of ``table`` for the items of the teams bound to ``teams``, with the team."""
+    stmt = select(_TI.team, table).join(t.team_items, _TI.item_key == key_column)
+    return stmt.where(_TI.team.in_(_TEAMS))
 
 
-def _open_or_ending_after(base: Select[Any], end: Any, at: datetime) -> Subquery:
-    """Rows of ``base`` still open, or ended at or after ``at``.
+def _covering_spans() -> Select[Any]:
+    """Spans in ``statuses`` covering ``at``: one start range per length class.
+
+    As ``bot.store.spans.covering``, but every bound is a parameter (``lower_<c>`` is
+    ``at - 2**c`` hours), so the 22-branch condition is built once, not per read.
+    """
+    ranges = [and_(_S.length_class == OPEN, _S.start < _AT)]
+    for klass in range(TOP):
+        lower = bindparam(f"lower_{klass}", type_=UTCDateTime())
+        ranges.append(and_(_S.length_class == klass, _S.start >= lower, _S.start < _AT))
+    ranges.append(and_(_S.length_class == TOP, _S.start < _AT))
+    stmt = _of_teams(t.status_spans, _S.item_key).where(_S.status.in_(_STATUSES))
+    return stmt.where(or_(*ranges), or_(_S.end.is_(None), _S.end >= _AT))
+
+
+def _waiting() -> Select[Any]:
+    """Handoffs begun before ``at`` and still open, or ended at or after it.
 
     Two index lookups joined by UNION ALL, not one ``OR``: "began before ``at``" alone
     would scan the whole history, while open and recently ended rows are few for a
     recent ``at`` (the current week and the trend weeks).
     """
-    return union_all(base.where(end.is_(None)), base.where(end >= at)).subquery()
+    base = _of_teams(t.handoff_facts, _H.item_key).where(_H.started_at < _AT)
+    sub = union_all(base.where(_H.ended_at.is_(None)), base.where(_H.ended_at >= _AT)).subquery()
+    return select(sub).order_by(sub.c.started_at, sub.c.item_key, sub.c.seq)
+
+
+def _waiting_of_team_items() -> Select[Any]:
+    """The same, found through the team's items (PostgreSQL, a few teams).
+
+    For a past ``at``, "ended at or after ``at``" holds for every later handoff of every
+    team, and PostgreSQL then scanned the whole table in parallel. Reading each of the
+    team's items' handoffs by primary key is bounded by the team's size instead. The
+    ``OFFSET 0`` keeps the planner from flattening the LATERAL subquery back into the
+    plain join it would plan as that scan.
+    """
+    covering = or_(_H.ended_at.is_(None), _H.ended_at >= _AT)
+    inner = select(t.handoff_facts).where(_H.item_key == _TI.item_key, _H.started_at < _AT)
+    each = inner.where(covering).offset(0).lateral("h")
+    stmt = select(_TI.team, each).select_from(t.team_items).join(each, true())
+    stmt = stmt.where(_TI.team.in_(_TEAMS))
+    return stmt.order_by(each.c.started_at, each.c.item_key, each.c.seq)
+
+
+_HANDOFFS_STARTED = (
+    _of_teams(t.handoff_facts, _H.item_key)
+    .where(_H.started_at >= _START, _H.started_at < _END)
+    .order_by(_H.started_at, _H.item_key, _H.seq)
+)
+_HANDOFFS_ENDED = (
+    _of_teams(t.handoff_facts, _H.item_key)
+    .where(_H.ended_at >= _START, _H.ended_at < _END)
+    .order_by(_H.ended_at, _H.item_key, _H.seq)
+)
+_HANDOFFS_WAITING = _waiting()
+_HANDOFFS_WAITING_OF_ITEMS = _waiting_of_team_items()
+# Up to this many teams, PostgreSQL reads waiting handoffs through the teams' items; for
+# more, one pass over the table (the planner's choice) serves them all for less.
+ITEM_WISE_TEAMS = 5
+# Not ORDER BY: SQLite would then walk the primary key (every span) to skip a sort of
+# the few rows the length-class ranges find; the reads sort in Python.
+_SPANS_AT = _covering_spans()
+_ITEMS_DELIVERED = (
+    _of_teams(t.item_facts, _F.item_key)
+    .where(_F.delivered_at >= _START, _F.delivered_at < _END)
+    .order_by(_F.delivered_at, _F.item_key)
+)
+_INCIDENTS_RESOLVED = (
+    _of_teams(t.incident_facts, _I.item_key)
+    .where(_I.resolved >= _START, _I.resolved < _END)
+    .order_by(_I.resolved, _I.item_key)
+)
+_PRS_BETWEEN = {
+    column: select(t.pr_facts)
+    .where(_P.repo.in_(_REPOS), _P[column] >= _START, _P[column] < _END)
+    .order_by(_P[column], _P.repo, _P.number)
+    for column in ("opened_at", "merged_at", "first_review_at", "released_at")
+}
+_RELEASES_PUBLISHED = (
+    select(t.release_facts)
+    .where(_R.repo.in_(_REPOS), _R.published_at >= _START, _R.published_at < _END)
+    .order_by(_R.published_at, _R.repo, _R.release_id)
+)
+_FIRST_RELEASE_BY_REPO = (
+    select(_R.repo, func.min(_R.published_at).label("first")).where(_R.repo.in_(_REPOS))
+).group_by(_R.repo)
+
+
+def _to_item(row: Any) -> ItemFact:
+    return ItemFact(row.item_key, row.first_handoff_at, row.delivered_at)
+
+
+def _to_incident(row: Any) -> IncidentFact:
+    return IncidentFact(row.item_key, row.created, row.resolved, row.release_repo, row.release_id)
+
+
+def _span_order(span: StatusSpan) -> tuple[str, int]:
+    return (span.item_key, span.seq)
 
 
 class WindowsMixin(StoreBase):
     """The report's reads. Every method joins ``conn`` when given."""
 
-    # ------------------------------------------------------------------ team reads
+    def _by_team(
+        self,
+        stmt: Select[Any],
+        teams: Collection[str],
+        params: Mapping[str, Any],
+        convert: Callable[[Any], T],
+        conn: Connection | None,
+    ) -> dict[str, list[T]]:
+        """Run a team statement for ``teams``; rows in statement order, per team."""
+        found: dict[str, list[T]] = {team: [] for team in teams}
+        if not found:
+            return found
+        with self._use(conn, write=False) as c:
+            for row in c.execute(stmt, {"teams": sorted(found), **params}):
+                found[row.team].append(convert(row))
+        return found
+
+    # ------------------------------------------------------------------ many teams
+
+    def handoffs_started_by_team(
+        self,
+        teams: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, list[HandoffFact]]:
+        """``handoffs_started`` of each of ``teams``, in one statement."""
+        window = {"start": start, "end": end}
+        return self._by_team(_HANDOFFS_STARTED, teams, window, to_handoff, conn)
+
+    def handoffs_ended_by_team(
+        self,
+        teams: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, list[HandoffFact]]:
+        """``handoffs_ended`` of each of ``teams``, in one statement."""
+        window = {"start": start, "end": end}
+        return self._by_team(_HANDOFFS_ENDED, teams, window, to_handoff, conn)
+
+    def handoffs_waiting_by_team(
+        self, teams: Collection[str], at: datetime, *, conn: Connection | None = None
+    ) -> dict[str, list[HandoffFact]]:
+        """``handoffs_waiting_at`` of each of ``teams``, in one statement."""
+        stmt = _HANDOFFS_WAITING
+        if self.engine.dialect.name == "postgresql" and len(teams) <= ITEM_WISE_TEAMS:
+            stmt = _HANDOFFS_WAITING_OF_ITEMS
+        return self._by_team(stmt, teams, {"at": at}, to_handoff, conn)
+
+    def spans_by_team(
+        self,
+        statuses: Mapping[str, Collection[str]],
+        at: datetime,
+        *,
+        conn: Any = None,
+    ) -> dict[str, list[StatusSpan]]:
+        """``spans_at`` of each team (``statuses``: team → its statuses), in one statement."""
+        wanted = sorted({s for team_statuses in statuses.values() for s in team_statuses})
+        teams = [team for team, team_statuses in statuses.items() if team_statuses]
+        params: dict[str, Any] = {"at": at, "statuses": wanted}
+        params.update({f"lower_{k}": at - timedelta(hours=2**k) for k in range(TOP)})
+        found = self._by_team(_SPANS_AT, teams, params, lambda r: r, conn)
+        spans: dict[str, list[StatusSpan]] = {team: [] for team in statuses}
+        for team, rows in found.items():
+            own = statuses[team]
+            spans[team] = sorted((to_span(r) for r in rows if r.status in own), key=_span_order)
+        return spans
+
+    def items_delivered_by_team(
+        self,
+        teams: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, list[ItemFact]]:
+        """``items_delivered`` of each of ``teams``, in one statement."""
+        window = {"start": start, "end": end}
+        return self._by_team(_ITEMS_DELIVERED, teams, window, _to_item, conn)
+
+    def incidents_resolved_by_team(
+        self,
+        teams: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> dict[str, list[IncidentFact]]:
+        """``incidents_resolved`` of each of ``teams``, in one statement."""
+        window = {"start": start, "end": end}
+        return self._by_team(_INCIDENTS_RESOLVED, teams, window, _to_incident, conn)
+
+    def first_release_by_repo(
+        self, repos: Collection[str], *, conn: Connection | None = None
+    ) -> dict[str, datetime]:
+        """When each of ``repos`` first published an eligible release (absent: none yet)."""
+        if not repos:
+            return {}
+        with self._use(conn, write=False) as c:
+            rows = c.execute(_FIRST_RELEASE_BY_REPO, {"repos": sorted(repos)})
+            return {row.repo: row.first for row in rows if isinstance(row.first, datetime)}
+
+    # ------------------------------------------------------------------ one team
 
     def handoffs_started(
         self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` that began in ``[start, end)``."""
-        h = t.handoff_facts.c
-        stmt = _of_team(select(t.handoff_facts), h.item_key, team)
-        stmt = stmt.where(h.started_at >= start, h.started_at < end)
-        with self._use(conn, write=False) as c:
-            return [to_handoff(r) for r in c.execute(stmt.order_by(h.started_at, h.item_key))]
+        return self.handoffs_started_by_team([team], start, end, conn=conn)[team]
 
     def handoffs_ended(
         self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` that ended (picked up, returned, withdrawn) in ``[start, end)``."""
-        h = t.handoff_facts.c
-        stmt = _of_team(select(t.handoff_facts), h.item_key, team)
-        stmt = stmt.where(h.ended_at >= start, h.ended_at < end)
-        with self._use(conn, write=False) as c:
-            return [to_handoff(r) for r in c.execute(stmt.order_by(h.ended_at, h.item_key))]
+        return self.handoffs_ended_by_team([team], start, end, conn=conn)[team]
 
     def handoffs_waiting_at(
         self, team: str, at: datetime, *, conn: Connection | None = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` begun before ``at`` and not ended before it; oldest first."""
-        h = t.handoff_facts.c
-        base = _of_team(select(t.handoff_facts), h.item_key, team).where(h.started_at < at)
-        both = _open_or_ending_after(base, h.ended_at, at)
-        with self._use(conn, write=False) as c:
-            return [
-                to_handoff(r) for r in c.execute(select(both).order_by("started_at", "item_key"))
-            ]
+        return self.handoffs_waiting_by_team([team], at, conn=conn)[team]
 
     def spans_at(
         self,
@@ -84,42 +284,19 @@ class WindowsMixin(StoreBase):
         conn: Connection | None = None,
     ) -> list[StatusSpan]:
         """Status spans of ``team``'s items in one of ``statuses`` just before ``at`` (WIP)."""
-        if not statuses:
-            return []
-        s = t.status_spans.c
-        stmt = _of_team(select(t.status_spans), s.item_key, team)
-        stmt = stmt.where(s.status.in_(sorted(statuses)), covering(s, at))
-        with self._use(conn, write=False) as c:
-            # Sorted here, not by ORDER BY: SQLite would then walk the primary key (every
-            # span) to skip a sort of the few rows the length-class ranges find.
-            rows = [to_span(r) for r in c.execute(stmt)]
-        return sorted(rows, key=lambda span: (span.item_key, span.seq))
+        return self.spans_by_team({team: statuses}, at, conn=conn)[team]
 
     def items_delivered(
         self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
     ) -> list[ItemFact]:
         """Item facts of ``team`` delivered in ``[start, end)``."""
-        f = t.item_facts.c
-        stmt = _of_team(select(t.item_facts), f.item_key, team)
-        stmt = stmt.where(f.delivered_at >= start, f.delivered_at < end)
-        with self._use(conn, write=False) as c:
-            return [
-                ItemFact(r.item_key, r.first_handoff_at, r.delivered_at)
-                for r in c.execute(stmt.order_by(f.delivered_at, f.item_key))
-            ]
+        return self.items_delivered_by_team([team], start, end, conn=conn)[team]
 
     def incidents_resolved(
         self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
     ) -> list[IncidentFact]:
         """Incident facts of ``team`` resolved in ``[start, end)``."""
-        f = t.incident_facts.c
-        stmt = _of_team(select(t.incident_facts), f.item_key, team)
-        stmt = stmt.where(f.resolved >= start, f.resolved < end)
-        with self._use(conn, write=False) as c:
-            return [
-                IncidentFact(r.item_key, r.created, r.resolved, r.release_repo, r.release_id)
-                for r in c.execute(stmt.order_by(f.resolved, f.item_key))
-            ]
+        return self.incidents_resolved_by_team([team], start, end, conn=conn)[team]
 
     # ------------------------------------------------------------------ repository reads
 
@@ -128,13 +305,9 @@ class WindowsMixin(StoreBase):
     ) -> list[PrFact]:
         if not repos:
             return []
-        col = t.pr_facts.c[column]
-        stmt = select(t.pr_facts).where(
-            t.pr_facts.c.repo.in_(sorted(repos)), col >= start, col < end
-        )
+        params = {"repos": sorted(repos), "start": start, "end": end}
         with self._use(conn, write=False) as c:
-            rows = c.execute(stmt.order_by(col, t.pr_facts.c.repo, t.pr_facts.c.number))
-            return [to_pr_fact(r) for r in rows]
+            return [to_pr_fact(r) for r in c.execute(_PRS_BETWEEN[column], params)]
 
     def prs_opened(
         self,
@@ -169,6 +342,17 @@ class WindowsMixin(StoreBase):
         """PR facts of ``repos`` first reviewed in ``[start, end)``."""
         return self._pr_facts_between("first_review_at", repos, start, end, conn)
 
+    def prs_released(
+        self,
+        repos: Collection[str],
+        start: datetime,
+        end: datetime,
+        *,
+        conn: Connection | None = None,
+    ) -> list[PrFact]:
+        """PR facts of ``repos`` released (first eligible release) in ``[start, end)``."""
+        return self._pr_facts_between("released_at", repos, start, end, conn)
+
     def releases_published(
         self,
         repos: Collection[str],
@@ -180,22 +364,12 @@ class WindowsMixin(StoreBase):
         """Release facts (eligible releases) of ``repos`` published in ``[start, end)``."""
         if not repos:
             return []
-        r = t.release_facts.c
-        stmt = select(t.release_facts).where(
-            r.repo.in_(sorted(repos)), r.published_at >= start, r.published_at < end
-        )
+        params = {"repos": sorted(repos), "start": start, "end": end}
         with self._use(conn, write=False) as c:
-            rows = c.execute(stmt.order_by(r.published_at, r.repo, r.release_id))
-            return [to_release_fact(row) for row in rows]
+            return [to_release_fact(row) for row in c.execute(_RELEASES_PUBLISHED, params)]
 
     def first_release_at(
         self, repos: Collection[str], *, conn: Connection | None = None
     ) -> datetime | None:
         """When the first eligible release of any of ``repos`` was published (None: none yet)."""
-        if not repos:
-            return None
-        r = t.release_facts.c
-        stmt = select(func.min(r.published_at)).where(r.repo.in_(sorted(repos)))
-        with self._use(conn, write=False) as c:
-            value = c.execute(stmt).scalar()
-        return value if isinstance(value, datetime) else None
+        return min(self.first_release_by_repo(repos, conn=conn).values(), default=None)
