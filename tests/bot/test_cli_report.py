@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import importlib.util
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 import yaml
@@ -10,8 +14,9 @@ from click.testing import CliRunner, Result
 
 from bot.cli import main
 from bot.flow.facts import HandoffEnd, HandoffFact
-from bot.flow.model import WorkItem
-from bot.reporting import team_report, week_of
+from bot.flow.model import TeamFlow, WorkItem
+from bot.flow.weeks import IsoWeek
+from bot.reporting import team_report, team_reports, week_of
 from bot.settings import load_settings
 from bot.store import migrate
 from bot.store.db import make_engine
@@ -118,3 +123,54 @@ def test_an_unmigrated_database_exits_1_naming_the_fix(tmp_path: Path) -> None:
     result = invoke(env, "report", "--format", "json")
     assert result.exit_code == 1
     assert "crosswalk db upgrade" in result.output
+
+
+def _load_bench() -> ModuleType:
+    path = Path(__file__).resolve().parents[2] / "bench" / "report.py"
+    spec = importlib.util.spec_from_file_location("crosswalk_bench_report_cli", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def bench_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Store, list[TeamFlow], ModuleType]]:
+    """Six teams in three timezones, filled by the report bench's builder (small)."""
+    bench = _load_bench()
+    with ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('bench') / 'bench.db'}"
+        else:
+            server = request.getfixturevalue("postgres_url")
+            url = stack.enter_context(bench.scratch_postgres(server))
+        migrate.upgrade(url)
+        engine = make_engine(url)
+        stack.callback(engine.dispose)
+        store = Store(engine)
+        yield store, bench.build(store, 6, 3_000, 600, seed=7), bench
+
+
+def test_team_reports_equal_one_team_report_per_team(
+    bench_store: tuple[Store, list[TeamFlow], ModuleType],
+) -> None:
+    store, flows, bench = bench_store
+    now = bench.NOW
+    for back in (0, 1, 5, 26):
+        week = IsoWeek.containing(now, "UTC").shifted(-back)
+        batch = team_reports(store, flows, week, now)
+        single = [team_report(store, f, week_of(f, week.label, now), now) for f in flows]
+        assert batch == single, week.label
+        assert [r["team"] for r in batch] == [f.name for f in flows]
+    # A week per team, and PR release lead times read through prs_released.
+    weeks = [week_of(f, IsoWeek.containing(now, "UTC").shifted(-n).label, now)
+             for n, f in enumerate(flows)]
+    batch = team_reports(store, flows, weeks, now)
+    assert batch == [team_report(store, f, w, now) for f, w in zip(flows, weeks, strict=True)]
+    assert any(r["releases"]["change_lead_hours"] is not None for r in batch)
+    with pytest.raises(ValueError):
+        team_reports(store, flows, weeks[:2], now)

@@ -21,6 +21,7 @@ WEEK = datetime(2026, 11, 9, tzinfo=UTC)
 END = WEEK + timedelta(days=7)
 REPOS = {"acme/api", "acme/web"}
 TEAMS = ["payments", "checkout"]
+STARTED = frozenset({"In Progress", "In Review"})
 BIG_TABLES = (
     "status_spans",
     "status_changes",
@@ -90,7 +91,7 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
         "ix_handoff_facts_ended_at_item_key",
     ),
     "spans_by_team": (
-        lambda s: s.spans_by_team(dict.fromkeys(TEAMS, {"In Progress", "In Review"}), END),
+        lambda s: s.spans_by_team(dict.fromkeys(TEAMS, STARTED), END),
         "ix_status_spans_status_length_class_start",
     ),
     "items_delivered_by_team": (

@@ -142,3 +142,88 @@ def test_spans_at_matches_a_brute_force_scan_for_every_span_length(store: Store)
         ]
         got = store.spans_at("payments", at, {"A", "B"})
         assert got == sorted(expected, key=lambda s: (s.item_key, s.seq)), at
+
+
+def test_prs_released_in_the_window_for_repos(store: Store) -> None:
+    shipped = PrFact("acme/api", 1, False, WEEK - 9 * H, WEEK - 5 * H, WEEK - 6 * H, 7, WEEK + H)
+    at_end = PrFact("acme/web", 2, False, WEEK - 9 * H, WEEK - 5 * H, None, 8, END)  # next week
+    at_start = PrFact("acme/web", 3, False, WEEK - 9 * H, WEEK - H, None, 9, WEEK)
+    unreleased = PrFact("acme/api", 4, False, WEEK, WEEK + H, None, None, None)
+    elsewhere = PrFact("other/x", 5, False, WEEK, WEEK + H, None, 10, WEEK + 2 * H)
+    store.upsert_pr_facts([shipped, at_end, at_start, unreleased, elsewhere])
+    repos = {"acme/api", "acme/web"}
+    assert store.prs_released(repos, WEEK, END) == [at_start, shipped]
+    assert store.prs_released({"other/x"}, WEEK, END) == [elsewhere]
+    assert store.prs_released(set(), WEEK, END) == []
+
+
+def _random_facts(store: Store, teams: list[str], seed: int) -> None:
+    """Handoffs, spans, items and incidents of ``teams``; some items shared by two teams."""
+    rng = random.Random(seed)
+    keys = [f"K-{k}" for k in range(60)]
+    for n, team in enumerate(teams):
+        store.add_team_items(team, [k for i, k in enumerate(keys) if i % len(teams) == n])
+    store.add_team_items(teams[0], keys[1:6])  # shared with the others
+    handoffs, spans, items, incidents = [], [], [], []
+    for key in keys:
+        start = WEEK - timedelta(hours=rng.randint(0, 600))
+        for seq in range(3):
+            end = None if rng.random() < 0.2 else start + timedelta(hours=rng.randint(1, 300))
+            ending = HandoffEnd.PICKED_UP if end else None
+            handoffs.append(HandoffFact(key, seq, start, end, ending))
+            spans.append(StatusSpan(key, seq, rng.choice(["A", "B", "C"]), start, end))
+            if end is None:
+                break
+            start = end
+        items.append(ItemFact(key, start, start + timedelta(hours=rng.randint(0, 200))))
+        incidents.append(IncidentFact(key, start, start + 5 * H, None, None))
+    store.upsert_handoffs(handoffs)
+    store.upsert_status_spans(spans)
+    store.upsert_item_facts(items)
+    store.upsert_incident_facts(incidents)
+
+
+def test_many_team_reads_equal_the_one_team_reads(store: Store) -> None:
+    teams = [f"team{n}" for n in range(7)]  # more than ITEM_WISE_TEAMS: the one-pass path
+    _random_facts(store, teams, 5)
+    for at in (WEEK - 100 * H, WEEK + 30 * H, END):
+        start = at - 7 * 24 * H
+        waiting = store.handoffs_waiting_by_team(teams, at)
+        started = store.handoffs_started_by_team(teams, start, at)
+        ended = store.handoffs_ended_by_team(teams, start, at)
+        delivered = store.items_delivered_by_team(teams, start, at)
+        resolved = store.incidents_resolved_by_team(teams, start, at)
+        statuses = {team: {"A", "B"} if n % 2 else {"C"} for n, team in enumerate(teams)}
+        spans = store.spans_by_team(statuses, at)
+        assert sum(len(found) for found in waiting.values()) > 0
+        for team in teams:
+            assert waiting[team] == store.handoffs_waiting_at(team, at)
+            assert started[team] == store.handoffs_started(team, start, at)
+            assert ended[team] == store.handoffs_ended(team, start, at)
+            assert delivered[team] == store.items_delivered(team, start, at)
+            assert resolved[team] == store.incidents_resolved(team, start, at)
+            assert spans[team] == store.spans_at(team, at, statuses[team])
+    assert store.handoffs_waiting_by_team([], END) == {}
+
+
+def _by_start(h: HandoffFact) -> tuple[datetime, str, int]:
+    return (h.started_at, h.item_key, h.seq)
+
+
+def test_waiting_handoffs_match_a_brute_force_scan(store: Store) -> None:
+    teams = ["a", "b"]
+    _random_facts(store, teams, 11)
+    with store.transaction(read_only=True) as conn:
+        rows = conn.exec_driver_sql("SELECT team, item_key FROM team_items").all()
+    members = {(team, key) for team, key in rows}
+    every = store.handoffs_started_by_team(teams, WEEK - 5000 * H, END + 5000 * H)
+    for at in (WEEK - 300 * H, WEEK - 10 * H, WEEK, END):
+        for team in teams:
+            expected = [
+                h
+                for h in every[team]
+                if (team, h.item_key) in members
+                and h.started_at < at
+                and (h.ended_at is None or h.ended_at >= at)
+            ]
+            assert store.handoffs_waiting_at(team, at) == sorted(expected, key=_by_start)
