@@ -4,7 +4,9 @@ Builds a store of ``--teams`` teams with ``--transitions`` Jira status transitio
 ``--prs`` pull requests over 52 weeks: raw records (items, changelogs, PRs, reviews,
 releases, containment, links) generated with a fixed seed, and the facts sync would
 keep, derived from them by ``bot.flow.derive``. Then it times ``bot.reporting.team_report``
-(what ``crosswalk report`` runs). Targets: one team-week < 100 ms, all 100 teams < 5 s.
+for one team-week, and ``bot.reporting.team_reports`` (what ``crosswalk report`` runs
+without ``--team``) for all teams, beside a loop of ``team_report`` for comparison.
+Targets: one team-week < 100 ms, all 100 teams < 5 s.
 
 Usage: ``python bench/report.py [--teams 100] [--transitions 1000000] [--prs 200000]
 [--backend sqlite|postgres|both] [--postgres-url URL]``. PostgreSQL gets a scratch
@@ -33,7 +35,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.flow.model import TeamFlow
 from bot.flow.weeks import IsoWeek
-from bot.reporting import team_report
+from bot.reporting import team_report, team_reports
 from bot.store import Store, make_engine, migrate
 from bot.store import tables as t
 
@@ -154,15 +156,19 @@ def measure(store: Store, flows: list[TeamFlow], label: str) -> tuple[float, flo
     )
     slowest = 0.0
     for back, name in ((1, "last full week"), (26, "26 weeks back"), (0, "current week")):
+        weeks = [IsoWeek.containing(NOW, f.calendar.timezone).shifted(-back) for f in flows]
         w0, c0 = time.perf_counter(), time.process_time()
-        for team in flows:
-            week = IsoWeek.containing(NOW, team.calendar.timezone).shifted(-back)
-            timed_report(store, team, week)
+        team_reports(store, flows, weeks, NOW)
         seconds, cpu_s = time.perf_counter() - w0, time.process_time() - c0
         slowest = max(slowest, seconds)
+        w1, c1 = time.perf_counter(), time.process_time()
+        for team, week in zip(flows, weeks, strict=True):
+            timed_report(store, team, week)
+        loop_s, loop_cpu = time.perf_counter() - w1, time.process_time() - c1
         print(
-            f"[{label}] all {len(flows)} teams, {name} ({week.label}): wall {seconds:.2f} s, "
-            f"CPU {cpu_s:.2f} s",
+            f"[{label}] all {len(flows)} teams, {name} ({weeks[0].label}): team_reports wall "
+            f"{seconds:.2f} s, CPU {cpu_s:.2f} s (team_report per team: wall {loop_s:.2f} s, "
+            f"CPU {loop_cpu:.2f} s)",
             flush=True,
         )
     current, peak = rss_mb()
@@ -175,7 +181,7 @@ def measure(store: Store, flows: list[TeamFlow], label: str) -> tuple[float, flo
 READS = (
     "handoffs_started", "handoffs_ended", "handoffs_waiting_at", "spans_at", "items_delivered",
     "first_release_at", "prs_opened", "prs_merged", "prs_first_reviewed", "releases_published",
-    "incidents_resolved",
+    "incidents_resolved", "prs_released",
 )  # fmt: skip
 
 
