@@ -5,20 +5,20 @@ transaction (a consistent snapshot); the pure ``bot.flow.report.build_report`` t
 them into DESIGN.md's report object. ``crosswalk report``, the digest, the slash command
 and App Home all go through here, so they always agree on the numbers.
 
-``team_reports`` is the same for many teams at once: one query per field for all of them
-(per group of teams whose weeks are the same UTC window), partitioned in Python, so a
-report of every team costs a dozen queries per timezone, not a dozen per team.
+``team_reports`` is the same for many teams at once: one query per field for all of them,
+partitioned (by team, or repository) and cut to each team's own week in Python, so a
+report of every team costs a dozen queries, not a dozen per team.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from bot.flow.facts import PrFact
 from bot.flow.model import TeamFlow
 from bot.flow.report import WeekData, build_report, snapshot_instant
 from bot.flow.source import load_week_data
@@ -66,35 +66,51 @@ def team_reports(
         raise ValueError(f"{len(flows)} teams but {len(given)} weeks")
     pairs = zip(flows, given, strict=True)
     weeks = [IsoWeek(w.year, w.week, f.calendar.timezone) for f, w in pairs]
-    # Teams whose weeks are the same UTC window (same timezone offsets) share the queries.
-    groups: dict[tuple[datetime, datetime, datetime], list[int]] = {}
-    for n, week in enumerate(weeks):
-        window = (week.start.astimezone(UTC), week.end.astimezone(UTC))
-        groups.setdefault((*window, snapshot_instant(week, now)), []).append(n)
-    data: dict[int, WeekData] = {}
+    windows = [
+        Window(w.start.astimezone(UTC), w.end.astimezone(UTC), snapshot_instant(w, now))
+        for w in weeks
+    ]
+    if not flows:
+        return []
     with store.transaction(read_only=True) as conn:
-        for (start, end, at), members in groups.items():
-            group = [flows[n] for n in members]
-            loaded = _load_group(store, group, start, end, at, conn)
-            data.update(zip(members, loaded, strict=True))
-    return [build_report(f, weeks[n], now, data[n]) for n, f in enumerate(flows)]
+        data = _load_all(store, flows, windows, conn)
+    return [build_report(f, w, now, d) for f, w, d in zip(flows, weeks, data, strict=True)]
 
 
-def _load_group(
-    store: Store,
-    flows: Sequence[TeamFlow],
-    start: datetime,
-    end: datetime,
-    at: datetime,
-    conn: Connection,
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One team's week in UTC, and the instant its waiting and WIP figures are read at."""
+
+    start: datetime
+    end: datetime
+    at: datetime
+
+    def has(self, instant: datetime | None) -> bool:
+        """Whether ``instant`` is in ``[start, end)``."""
+        return instant is not None and self.start <= instant < self.end
+
+    def waiting(self, started: datetime, ended: datetime | None) -> bool:
+        """Whether something begun at ``started`` and ended at ``ended`` covers ``at``."""
+        return started < self.at and (ended is None or ended >= self.at)
+
+
+def _load_all(
+    store: Store, flows: Sequence[TeamFlow], windows: Sequence[Window], conn: Connection
 ) -> list[WeekData]:
-    """``WeekData`` of teams sharing one window: one query per field for all of them."""
+    """``WeekData`` of every team: one query per field over the union of their windows.
+
+    Weeks in different timezones are hours apart: each query reads from the earliest
+    start to the latest end, and each team keeps the rows of its own window.
+    """
     names = {f.name for f in flows}
-    repos = {repo for f in flows for repo in f.repos}
+    repos = sorted({repo for f in flows for repo in f.repos})
+    start, end = min(w.start for w in windows), max(w.end for w in windows)
+    first_at, last_at = min(w.at for w in windows), max(w.at for w in windows)
     started = store.handoffs_started_by_team(names, start, end, conn=conn)
     ended = store.handoffs_ended_by_team(names, start, end, conn=conn)
-    waiting = store.handoffs_waiting_by_team(names, at, conn=conn)
-    spans = store.spans_by_team({f.name: f.workflow.started for f in flows}, at, conn=conn)
+    waiting = store.handoffs_waiting_by_team(names, first_at, until=last_at, conn=conn)
+    statuses = {f.name: f.workflow.started for f in flows}
+    spans = store.spans_by_team(statuses, first_at, until=last_at, conn=conn)
     delivered = store.items_delivered_by_team(names, start, end, conn=conn)
     incidents = store.incidents_resolved_by_team(names, start, end, conn=conn)
     first = store.first_release_by_repo(repos, conn=conn)
@@ -103,24 +119,29 @@ def _load_group(
     reviewed = store.prs_first_reviewed(repos, start, end, conn=conn)
     released = store.prs_released(repos, start, end, conn=conn)
     releases = store.releases_published(repos, start, end, conn=conn)
-
-    def own(prs: list[PrFact], team: TeamFlow) -> tuple[PrFact, ...]:
-        return tuple(p for p in prs if p.repo in team.repos)
-
-    return [
-        WeekData(
-            handoffs_started=tuple(started[f.name]),
-            handoffs_ended=tuple(ended[f.name]),
-            handoffs_waiting=tuple(waiting[f.name]),
-            wip_spans=tuple(spans[f.name]),
-            items_delivered=tuple(delivered[f.name]),
-            first_release_at=min((first[r] for r in f.repos if r in first), default=None),
-            prs_opened=own(opened, f),
-            prs_merged=own(merged, f),
-            prs_first_reviewed=own(reviewed, f),
-            releases=tuple(r for r in releases if r.repo in f.repos),
-            incidents_resolved=tuple(incidents[f.name]),
-            prs_released=own(released, f),
+    result = []
+    for f, w in zip(flows, windows, strict=True):
+        mine = set(f.repos)
+        result.append(
+            WeekData(
+                handoffs_started=tuple(h for h in started[f.name] if w.has(h.started_at)),
+                handoffs_ended=tuple(h for h in ended[f.name] if w.has(h.ended_at)),
+                handoffs_waiting=tuple(
+                    h for h in waiting[f.name] if w.waiting(h.started_at, h.ended_at)
+                ),
+                wip_spans=tuple(s for s in spans[f.name] if w.waiting(s.start, s.end)),
+                items_delivered=tuple(i for i in delivered[f.name] if w.has(i.delivered_at)),
+                first_release_at=min((first[r] for r in mine if r in first), default=None),
+                prs_opened=tuple(p for p in opened if p.repo in mine and w.has(p.opened_at)),
+                prs_merged=tuple(p for p in merged if p.repo in mine and w.has(p.merged_at)),
+                prs_first_reviewed=tuple(
+                    p for p in reviewed if p.repo in mine and w.has(p.first_review_at)
+                ),
+                releases=tuple(r for r in releases if r.repo in mine and w.has(r.published_at)),
+                incidents_resolved=tuple(i for i in incidents[f.name] if w.has(i.resolved)),
+                prs_released=tuple(
+                    p for p in released if p.repo in mine and w.has(p.released_at)
+                ),
+            )
         )
-        for f in flows
-    ]
+    return result

@@ -6,10 +6,9 @@ ended before ``at`` (so with ``at`` = the end of a week it is the state at week 
 Each read is one SQL statement served by an index on its time column.
 
 Every team read has a many-teams form (``*_by_team``: one statement for all the teams,
-rows partitioned by the ``team_items`` team), which ``bot.reporting.team_reports`` uses
-to report many teams with one query per field. The statements are built once, with bound
-parameters, at import: building a SQLAlchemy statement costs more Python than the query
-itself costs SQLite, and a prebuilt statement also hits the compiled-statement cache.
+rows partitioned by the ``team_items`` team), which ``bot.reporting.team_reports`` uses.
+The statements are built once, with bound parameters, at import: building a SQLAlchemy
+statement cost more Python than SQLite spent on the query.
 """
 
 from __future__ import annotations
@@ -29,53 +28,71 @@ from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
 from bot.store.spans import OPEN, TOP
 
 T = TypeVar("T")
+Conn = Connection | None  # every read joins the caller's connection when given
 
 _TEAMS: BindParameter[str] = bindparam("teams", expanding=True)
 _REPOS: BindParameter[str] = bindparam("repos", expanding=True)
 _STATUSES: BindParameter[str] = bindparam("statuses", expanding=True)
 _START = bindparam("start", type_=UTCDateTime())
 _END = bindparam("end", type_=UTCDateTime())
-_AT = bindparam("at", type_=UTCDateTime())
+# "At an instant" reads take a range of instants ``[at_first, at_last]`` (equal for one
+# team): the many-teams form reads once for teams whose weeks end at different instants.
+_AT_FIRST = bindparam("at_first", type_=UTCDateTime())
+_AT_LAST = bindparam("at_last", type_=UTCDateTime())
 _TI = t.team_items.c
 _H, _S, _F, _I = t.handoff_facts.c, t.status_spans.c, t.item_facts.c, t.incident_facts.c
 _P, _R = t.pr_facts.c, t.release_facts.c
+# Up to this many teams a read filters by team in SQL (and PostgreSQL reads waiting
+# handoffs through the teams' items); for more, one pass over the window serves every
+# team and the rows of other teams are dropped in Python: with many teams in the
+# ``IN`` list SQLite drove the join from each team's items instead of the time index.
+FEW_TEAMS = 5
+
+Statements = dict[bool, Select[Any]]  # by "filtered by team in SQL"
 
 
-def _of_teams(table: Any, key_column: Any) -> Select[Any]:
+def _of_teams(table: Any, key_column: Any, filtered: bool) -> Select[Any]:
     """Rows of ``table`` for the items of the teams bound to ``teams``, with the team."""
     stmt = select(_TI.team, table).join(t.team_items, _TI.item_key == key_column)
-    return stmt.where(_TI.team.in_(_TEAMS))
+    return stmt.where(_TI.team.in_(_TEAMS)) if filtered else stmt
 
 
-def _covering_spans() -> Select[Any]:
-    """Spans in ``statuses`` covering ``at``: one start range per length class.
+def _both(make: Callable[[bool], Select[Any]]) -> Statements:
+    return {filtered: make(filtered) for filtered in (True, False)}
 
-    As ``bot.store.spans.covering``, but every bound is a parameter (``lower_<c>`` is
-    ``at - 2**c`` hours), so the 22-branch condition is built once, not per read.
+
+def _covering_spans(filtered: bool) -> Select[Any]:
+    """Spans in ``statuses`` covering an instant in ``[at_first, at_last]``.
+
+    One start range per length class, as ``bot.store.spans.covering``, but every bound
+    is a parameter (``lower_<c>`` is ``at_first - 2**c`` hours), so the 22-branch
+    condition is built once, not per read. Not ORDER BY: SQLite would then walk the
+    primary key (every span) to skip a sort of the few rows found; reads sort in Python.
     """
-    ranges = [and_(_S.length_class == OPEN, _S.start < _AT)]
+    ranges = [and_(_S.length_class == OPEN, _S.start < _AT_LAST)]
     for klass in range(TOP):
         lower = bindparam(f"lower_{klass}", type_=UTCDateTime())
-        ranges.append(and_(_S.length_class == klass, _S.start >= lower, _S.start < _AT))
-    ranges.append(and_(_S.length_class == TOP, _S.start < _AT))
-    stmt = _of_teams(t.status_spans, _S.item_key).where(_S.status.in_(_STATUSES))
-    return stmt.where(or_(*ranges), or_(_S.end.is_(None), _S.end >= _AT))
+        ranges.append(and_(_S.length_class == klass, _S.start >= lower, _S.start < _AT_LAST))
+    ranges.append(and_(_S.length_class == TOP, _S.start < _AT_LAST))
+    stmt = _of_teams(t.status_spans, _S.item_key, filtered).where(_S.status.in_(_STATUSES))
+    return stmt.where(or_(*ranges), or_(_S.end.is_(None), _S.end >= _AT_FIRST))
 
 
-def _waiting() -> Select[Any]:
-    """Handoffs begun before ``at`` and still open, or ended at or after it.
+def _waiting(filtered: bool) -> Select[Any]:
+    """Handoffs begun before ``at_last`` and still open, or ended at or after ``at_first``.
 
     Two index lookups joined by UNION ALL, not one ``OR``: "began before ``at``" alone
     would scan the whole history, while open and recently ended rows are few for a
     recent ``at`` (the current week and the trend weeks).
     """
-    base = _of_teams(t.handoff_facts, _H.item_key).where(_H.started_at < _AT)
-    sub = union_all(base.where(_H.ended_at.is_(None)), base.where(_H.ended_at >= _AT)).subquery()
+    base = _of_teams(t.handoff_facts, _H.item_key, filtered).where(_H.started_at < _AT_LAST)
+    ended = base.where(_H.ended_at >= _AT_FIRST)
+    sub = union_all(base.where(_H.ended_at.is_(None)), ended).subquery()
     return select(sub).order_by(sub.c.started_at, sub.c.item_key, sub.c.seq)
 
 
 def _waiting_of_team_items() -> Select[Any]:
-    """The same, found through the team's items (PostgreSQL, a few teams).
+    """The same, found through the teams' items (PostgreSQL, a few teams).
 
     For a past ``at``, "ended at or after ``at``" holds for every later handoff of every
     team, and PostgreSQL then scanned the whole table in parallel. Reading each of the
@@ -83,41 +100,44 @@ def _waiting_of_team_items() -> Select[Any]:
     ``OFFSET 0`` keeps the planner from flattening the LATERAL subquery back into the
     plain join it would plan as that scan.
     """
-    covering = or_(_H.ended_at.is_(None), _H.ended_at >= _AT)
-    inner = select(t.handoff_facts).where(_H.item_key == _TI.item_key, _H.started_at < _AT)
+    covering = or_(_H.ended_at.is_(None), _H.ended_at >= _AT_FIRST)
+    inner = select(t.handoff_facts).where(_H.item_key == _TI.item_key, _H.started_at < _AT_LAST)
     each = inner.where(covering).offset(0).lateral("h")
     stmt = select(_TI.team, each).select_from(t.team_items).join(each, true())
     stmt = stmt.where(_TI.team.in_(_TEAMS))
     return stmt.order_by(each.c.started_at, each.c.item_key, each.c.seq)
 
 
-_HANDOFFS_STARTED = (
-    _of_teams(t.handoff_facts, _H.item_key)
-    .where(_H.started_at >= _START, _H.started_at < _END)
-    .order_by(_H.started_at, _H.item_key, _H.seq)
+_HANDOFFS_STARTED = _both(
+    lambda filtered: (
+        _of_teams(t.handoff_facts, _H.item_key, filtered)
+        .where(_H.started_at >= _START, _H.started_at < _END)
+        .order_by(_H.started_at, _H.item_key, _H.seq)
+    )
 )
-_HANDOFFS_ENDED = (
-    _of_teams(t.handoff_facts, _H.item_key)
-    .where(_H.ended_at >= _START, _H.ended_at < _END)
-    .order_by(_H.ended_at, _H.item_key, _H.seq)
+_HANDOFFS_ENDED = _both(
+    lambda filtered: (
+        _of_teams(t.handoff_facts, _H.item_key, filtered)
+        .where(_H.ended_at >= _START, _H.ended_at < _END)
+        .order_by(_H.ended_at, _H.item_key, _H.seq)
+    )
 )
-_HANDOFFS_WAITING = _waiting()
+_HANDOFFS_WAITING = _both(_waiting)
 _HANDOFFS_WAITING_OF_ITEMS = _waiting_of_team_items()
-# Up to this many teams, PostgreSQL reads waiting handoffs through the teams' items; for
-# more, one pass over the table (the planner's choice) serves them all for less.
-ITEM_WISE_TEAMS = 5
-# Not ORDER BY: SQLite would then walk the primary key (every span) to skip a sort of
-# the few rows the length-class ranges find; the reads sort in Python.
-_SPANS_AT = _covering_spans()
-_ITEMS_DELIVERED = (
-    _of_teams(t.item_facts, _F.item_key)
-    .where(_F.delivered_at >= _START, _F.delivered_at < _END)
-    .order_by(_F.delivered_at, _F.item_key)
+_SPANS_AT = _both(_covering_spans)
+_ITEMS_DELIVERED = _both(
+    lambda filtered: (
+        _of_teams(t.item_facts, _F.item_key, filtered)
+        .where(_F.delivered_at >= _START, _F.delivered_at < _END)
+        .order_by(_F.delivered_at, _F.item_key)
+    )
 )
-_INCIDENTS_RESOLVED = (
-    _of_teams(t.incident_facts, _I.item_key)
-    .where(_I.resolved >= _START, _I.resolved < _END)
-    .order_by(_I.resolved, _I.item_key)
+_INCIDENTS_RESOLVED = _both(
+    lambda filtered: (
+        _of_teams(t.incident_facts, _I.item_key, filtered)
+        .where(_I.resolved >= _START, _I.resolved < _END)
+        .order_by(_I.resolved, _I.item_key)
+    )
 )
 _PRS_BETWEEN = {
     column: select(t.pr_facts)
@@ -152,7 +172,7 @@ class WindowsMixin(StoreBase):
 
     def _by_team(
         self,
-        stmt: Select[Any],
+        stmts: Statements,
         teams: Collection[str],
         params: Mapping[str, Any],
         convert: Callable[[Any], T],
@@ -162,57 +182,65 @@ class WindowsMixin(StoreBase):
         found: dict[str, list[T]] = {team: [] for team in teams}
         if not found:
             return found
+        filtered = len(found) <= FEW_TEAMS
+        values = {"teams": sorted(found), **params} if filtered else params
         with self._use(conn, write=False) as c:
-            for row in c.execute(stmt, {"teams": sorted(found), **params}):
-                found[row.team].append(convert(row))
+            for row in c.execute(stmts[filtered], values):
+                rows = found.get(row.team)
+                if rows is not None:
+                    rows.append(convert(row))
         return found
 
     # ------------------------------------------------------------------ many teams
 
     def handoffs_started_by_team(
-        self,
-        teams: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> dict[str, list[HandoffFact]]:
         """``handoffs_started`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
         return self._by_team(_HANDOFFS_STARTED, teams, window, to_handoff, conn)
 
     def handoffs_ended_by_team(
-        self,
-        teams: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> dict[str, list[HandoffFact]]:
         """``handoffs_ended`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
         return self._by_team(_HANDOFFS_ENDED, teams, window, to_handoff, conn)
 
     def handoffs_waiting_by_team(
-        self, teams: Collection[str], at: datetime, *, conn: Connection | None = None
+        self,
+        teams: Collection[str],
+        at: datetime,
+        *,
+        until: datetime | None = None,
+        conn: Conn = None,
     ) -> dict[str, list[HandoffFact]]:
-        """``handoffs_waiting_at`` of each of ``teams``, in one statement."""
-        stmt = _HANDOFFS_WAITING
-        if self.engine.dialect.name == "postgresql" and len(teams) <= ITEM_WISE_TEAMS:
-            stmt = _HANDOFFS_WAITING_OF_ITEMS
-        return self._by_team(stmt, teams, {"at": at}, to_handoff, conn)
+        """``handoffs_waiting_at`` of each of ``teams``, in one statement.
+
+        With ``until``: those waiting at some instant in ``[at, until]`` (callers keep
+        the ones waiting at each team's own instant).
+        """
+        stmts = _HANDOFFS_WAITING
+        if self.engine.dialect.name == "postgresql" and len(teams) <= FEW_TEAMS:
+            stmts = {True: _HANDOFFS_WAITING_OF_ITEMS, False: _HANDOFFS_WAITING[False]}
+        params = {"at_first": at, "at_last": until or at}
+        return self._by_team(stmts, teams, params, to_handoff, conn)
 
     def spans_by_team(
         self,
         statuses: Mapping[str, Collection[str]],
         at: datetime,
         *,
-        conn: Any = None,
+        until: datetime | None = None,
+        conn: Conn = None,
     ) -> dict[str, list[StatusSpan]]:
-        """``spans_at`` of each team (``statuses``: team → its statuses), in one statement."""
+        """``spans_at`` of each team (``statuses``: team → its statuses), in one statement.
+
+        With ``until``: spans covering some instant in ``[at, until]`` (as above).
+        """
         wanted = sorted({s for team_statuses in statuses.values() for s in team_statuses})
         teams = [team for team, team_statuses in statuses.items() if team_statuses]
-        params: dict[str, Any] = {"at": at, "statuses": wanted}
+        params: dict[str, Any] = {"at_first": at, "at_last": until or at, "statuses": wanted}
         params.update({f"lower_{k}": at - timedelta(hours=2**k) for k in range(TOP)})
         found = self._by_team(_SPANS_AT, teams, params, lambda r: r, conn)
         spans: dict[str, list[StatusSpan]] = {team: [] for team in statuses}
@@ -222,31 +250,21 @@ class WindowsMixin(StoreBase):
         return spans
 
     def items_delivered_by_team(
-        self,
-        teams: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> dict[str, list[ItemFact]]:
         """``items_delivered`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
         return self._by_team(_ITEMS_DELIVERED, teams, window, _to_item, conn)
 
     def incidents_resolved_by_team(
-        self,
-        teams: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> dict[str, list[IncidentFact]]:
         """``incidents_resolved`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
         return self._by_team(_INCIDENTS_RESOLVED, teams, window, _to_incident, conn)
 
     def first_release_by_repo(
-        self, repos: Collection[str], *, conn: Connection | None = None
+        self, repos: Collection[str], *, conn: Conn = None
     ) -> dict[str, datetime]:
         """When each of ``repos`` first published an eligible release (absent: none yet)."""
         if not repos:
@@ -258,19 +276,19 @@ class WindowsMixin(StoreBase):
     # ------------------------------------------------------------------ one team
 
     def handoffs_started(
-        self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
+        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` that began in ``[start, end)``."""
         return self.handoffs_started_by_team([team], start, end, conn=conn)[team]
 
     def handoffs_ended(
-        self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
+        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` that ended (picked up, returned, withdrawn) in ``[start, end)``."""
         return self.handoffs_ended_by_team([team], start, end, conn=conn)[team]
 
     def handoffs_waiting_at(
-        self, team: str, at: datetime, *, conn: Connection | None = None
+        self, team: str, at: datetime, *, conn: Conn = None
     ) -> list[HandoffFact]:
         """Handoffs of ``team`` begun before ``at`` and not ended before it; oldest first."""
         return self.handoffs_waiting_by_team([team], at, conn=conn)[team]
@@ -281,19 +299,19 @@ class WindowsMixin(StoreBase):
         at: datetime,
         statuses: Collection[str],
         *,
-        conn: Connection | None = None,
+        conn: Conn = None,
     ) -> list[StatusSpan]:
         """Status spans of ``team``'s items in one of ``statuses`` just before ``at`` (WIP)."""
         return self.spans_by_team({team: statuses}, at, conn=conn)[team]
 
     def items_delivered(
-        self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
+        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[ItemFact]:
         """Item facts of ``team`` delivered in ``[start, end)``."""
         return self.items_delivered_by_team([team], start, end, conn=conn)[team]
 
     def incidents_resolved(
-        self, team: str, start: datetime, end: datetime, *, conn: Connection | None = None
+        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[IncidentFact]:
         """Incident facts of ``team`` resolved in ``[start, end)``."""
         return self.incidents_resolved_by_team([team], start, end, conn=conn)[team]
@@ -310,56 +328,31 @@ class WindowsMixin(StoreBase):
             return [to_pr_fact(r) for r in c.execute(_PRS_BETWEEN[column], params)]
 
     def prs_opened(
-        self,
-        repos: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[PrFact]:
         """PR facts of ``repos`` opened in ``[start, end)`` (bots included; metrics drop them)."""
         return self._pr_facts_between("opened_at", repos, start, end, conn)
 
     def prs_merged(
-        self,
-        repos: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[PrFact]:
         """PR facts of ``repos`` merged in ``[start, end)``."""
         return self._pr_facts_between("merged_at", repos, start, end, conn)
 
     def prs_first_reviewed(
-        self,
-        repos: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[PrFact]:
         """PR facts of ``repos`` first reviewed in ``[start, end)``."""
         return self._pr_facts_between("first_review_at", repos, start, end, conn)
 
     def prs_released(
-        self,
-        repos: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[PrFact]:
         """PR facts of ``repos`` released (first eligible release) in ``[start, end)``."""
         return self._pr_facts_between("released_at", repos, start, end, conn)
 
     def releases_published(
-        self,
-        repos: Collection[str],
-        start: datetime,
-        end: datetime,
-        *,
-        conn: Connection | None = None,
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[ReleaseFact]:
         """Release facts (eligible releases) of ``repos`` published in ``[start, end)``."""
         if not repos:
@@ -368,8 +361,6 @@ class WindowsMixin(StoreBase):
         with self._use(conn, write=False) as c:
             return [to_release_fact(row) for row in c.execute(_RELEASES_PUBLISHED, params)]
 
-    def first_release_at(
-        self, repos: Collection[str], *, conn: Connection | None = None
-    ) -> datetime | None:
+    def first_release_at(self, repos: Collection[str], *, conn: Conn = None) -> datetime | None:
         """When the first eligible release of any of ``repos`` was published (None: none yet)."""
         return min(self.first_release_by_repo(repos, conn=conn).values(), default=None)

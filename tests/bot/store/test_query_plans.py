@@ -16,11 +16,13 @@ from sqlalchemy import event
 from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.repo import Store
+from bot.store.windows import FEW_TEAMS
 
 WEEK = datetime(2026, 11, 9, tzinfo=UTC)
 END = WEEK + timedelta(days=7)
 REPOS = {"acme/api", "acme/web"}
 TEAMS = ["payments", "checkout"]
+MANY = [f"team{n}" for n in range(FEW_TEAMS + 1)]
 STARTED = frozenset({"In Progress", "In Review"})
 BIG_TABLES = (
     "status_spans",
@@ -101,6 +103,23 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
     "incidents_resolved_by_team": (
         lambda s: s.incidents_resolved_by_team(TEAMS, WEEK, END),
         "ix_incident_facts_resolved",
+    ),
+    # More teams than FEW_TEAMS: one pass over the window, other teams dropped in Python.
+    "handoffs_started_by_many_teams": (
+        lambda s: s.handoffs_started_by_team(MANY, WEEK, END),
+        "ix_handoff_facts_started_at_item_key",
+    ),
+    "handoffs_waiting_by_many_teams": (
+        lambda s: s.handoffs_waiting_by_team(MANY, WEEK, until=END),
+        "ix_handoff_facts_ended_at_item_key",
+    ),
+    "spans_by_many_teams": (
+        lambda s: s.spans_by_team(dict.fromkeys(MANY, STARTED), WEEK, until=END),
+        "ix_status_spans_status_length_class_start",
+    ),
+    "items_delivered_by_many_teams": (
+        lambda s: s.items_delivered_by_team(MANY, WEEK, END),
+        "ix_item_facts_delivered_at_item_key",
     ),
     "first_release_by_repo": (
         lambda s: s.first_release_by_repo(REPOS),
