@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from integrations.sandbox import slack_socket
 from integrations.sandbox import slack_wire as wire
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
 from integrations.sandbox.world import SlackChannel, SlackMessage
@@ -48,7 +49,7 @@ class SlackServer(SandboxServer):
             self.route("GET", rf"/api/{re.escape(name)}", handler)
         self.route("POST", r"/upload/(F[A-Z0-9]+)", self._upload)
         self.route("POST", r"/response/([A-Za-z0-9_-]+)", self._response_url)
-
+        self.socket = slack_socket.install(self)  # apps.connections.open + WebSocket
     # ---- control and queries for tests ---------------------------------------------------
 
     def rate_limit_next(self, n: int = 1, *, retry_after: int = 1, method: str = "") -> None:
@@ -125,7 +126,7 @@ class SlackServer(SandboxServer):
 
     def authorize(self, request: Request) -> Response | None:
         """Slack's ``not_authed`` / ``invalid_auth`` / ``token_revoked`` for ``/api/`` calls."""
-        if not request.path.startswith("/api/"):
+        if not request.path.startswith("/api/") or request.path == slack_socket.OPEN_PATH:
             return None  # upload and response URLs carry their own secret in the path
         token = wire.token_of(request)
         if not token:
@@ -397,4 +398,3 @@ class SlackServer(SandboxServer):
 def _list(record: dict[str, object]) -> list[str]:
     value = record.get("channels")
     return [str(v) for v in value] if isinstance(value, list) else []
-
