@@ -70,6 +70,7 @@ class _Peer:
         self.sock = sock
         self.lock = threading.Lock()
         self.open = True
+        self.refreshing = False  # sent "disconnect": closed once the client has reconnected
 
     def send(self, opcode: int, data: bytes) -> None:
         n = len(data)
@@ -159,7 +160,9 @@ class SocketModeServer:
         """Ask the newest client to reconnect, as Slack does before recycling a connection."""
         message = {"type": "disconnect", "reason": reason,
                    "debug_info": {"host": "sandbox-socket"}}
-        self._newest().send(TEXT, json.dumps(message).encode())
+        peer = self._newest()
+        peer.refreshing = True
+        peer.send(TEXT, json.dumps(message).encode())
 
     def stop(self) -> None:
         """Close the listener and every connection."""
@@ -224,6 +227,11 @@ class SocketModeServer:
             with self._lock:
                 self.connections += 1
                 self._lock.notify_all()
+                # Slack closes a refreshed connection soon after its replacement is up;
+                # slack_sdk's client swaps sessions only once the old one's reads end.
+                stale = [p for p in self._peers if p.refreshing]
+            for old in stale:
+                old.close()
             self._read_loop(reader, peer)
         except (OSError, ValueError):
             pass  # the client went away mid-frame
