@@ -99,8 +99,11 @@ class SocketModeServer:
     """The WebSocket end of Socket Mode on 127.0.0.1; see the module docstring."""
 
     def __init__(self, app_token: str = APP_TOKEN, *, host: str = "127.0.0.1",
-                 alive: Callable[[], bool] = lambda: True) -> None:
+                 alive: Callable[[], bool] = lambda: True, ping_every: float = 0.5) -> None:
         self.app_token = app_token
+        # Slack pings its clients; slack_sdk's client only lets go of a socket it is closing
+        # between reads, so pings also keep its shutdown short (else up to its 3 s read timeout).
+        self.ping_every = ping_every
         self._host, self._alive = host, alive
         self._listener: socket.socket | None = None
         self._lock = threading.Condition()
@@ -200,10 +203,14 @@ class SocketModeServer:
                          name="sandbox-slack-socket").start()
 
     def _accept(self, listener: socket.socket) -> None:
+        pinged = time.monotonic()
         while self._listener is listener:
             if not self._alive():
                 self.stop()
                 return
+            if time.monotonic() - pinged >= self.ping_every:
+                pinged = time.monotonic()
+                self._ping_all()
             try:
                 sock, _ = listener.accept()
             except TimeoutError:
@@ -212,6 +219,15 @@ class SocketModeServer:
                 return
             threading.Thread(target=self._serve, args=(sock,), daemon=True,
                              name="sandbox-slack-socket-peer").start()
+
+    def _ping_all(self) -> None:
+        with self._lock:
+            peers = list(self._peers)
+        for peer in peers:
+            try:
+                peer.send(PING, b"sandbox")
+            except OSError:
+                pass  # its reader notices and cleans up
 
     def _serve(self, sock: socket.socket) -> None:
         sock.settimeout(None)
