@@ -299,7 +299,11 @@ class SocketModeServer:
 
 
 def _read_frame(reader: Any) -> tuple[int, bytes]:
-    """One whole message: (opcode, unmasked payload); continuation frames are joined."""
+    """One whole message: (opcode, unmasked payload); continuation frames are joined.
+
+    A control frame arriving between fragments is returned at once and the fragments so far
+    dropped: slack_sdk's client never fragments, so the sandbox keeps this simple.
+    """
     opcode, parts = 0, []
     while True:
         head = _exactly(reader, 2)
@@ -310,7 +314,7 @@ def _read_frame(reader: Any) -> tuple[int, bytes]:
             n = struct.unpack("!Q", _exactly(reader, 8))[0]
         mask = _exactly(reader, 4) if masked else b"\0\0\0\0"
         data = bytes(b ^ mask[i % 4] for i, b in enumerate(_exactly(reader, n)))
-        if code >= 0x8:  # control frames may interleave a fragmented message
+        if code >= 0x8:
             return code, data
         opcode = opcode or code
         parts.append(data)
