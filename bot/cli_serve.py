@@ -70,8 +70,8 @@ def serve(cli: CliContext, host: str, port: int | None) -> None:
     shutdown: list[Callable[[], object]] = []
     if env.slack_app_token:
         handler = SocketMode(bolt, env.slack_app_token)
-        handler.connect()
-        log.info("serve.socket_mode connected=true")
+        connected = handler.connect()  # AuthError (exit 1) when the app token is rejected
+        log.info("serve.socket_mode connected=%s", str(connected).lower())
         shutdown.append(handler.close)
         wsgi = health_only(wsgi)
     server = HttpServer(wsgi, host=host, port=env.port if port is None else port,

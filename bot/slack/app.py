@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
 
 from bot.alerts import ClickedMessage
 from bot.commands import CommandRequest
-from bot.errors import IntegrationError
+from bot.errors import AuthError, IntegrationError
+from bot.slack.client import AUTH_ERRORS
 from bot.slack.render.alerts import ACK_ACTION, SNOOZE_ACTION
 
 if TYPE_CHECKING:
@@ -123,13 +125,30 @@ class SocketMode:
         self._handler = SocketModeHandler(app, app_token, web_client=app.client,
                                           logger=logging.getLogger("bot.slack.socket"))
 
-    def connect(self) -> None:
-        """Open the WebSocket connection (non-blocking)."""
-        self._handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
+    def connect(self) -> bool:
+        """Open the WebSocket connection (non-blocking); whether it is connected now.
+
+        A rejected app token is an ``AuthError`` naming ``SLACK_APP_TOKEN``; a failed
+        WebSocket handshake is not an error here: slack_sdk keeps retrying in the background.
+        """
+        try:
+            self._handler.connect()  # type: ignore[no-untyped-call]  # slack_bolt: untyped
+        except SlackApiError as exc:
+            data = getattr(exc.response, "data", None)
+            code = str(data.get("error", "")) if isinstance(data, dict) else ""
+            if code in AUTH_ERRORS or code == "not_allowed_token_type":
+                raise AuthError("Slack", f"apps.connections.open rejected the app token "
+                                f"({code}); check SLACK_APP_TOKEN", detail=code) from None
+            raise IntegrationError("Slack", f"apps.connections.open: {code or 'failed'}",
+                                   detail=code) from None
+        return bool(self._handler.client.is_connected())
 
     def close(self) -> None:
-        """Stop receiving and close the connection."""
-        self._handler.close()  # type: ignore[no-untyped-call]  # slack_bolt leaves it untyped
+        """Stop receiving and close the connection; a failure to close is logged, not raised."""
+        try:
+            self._handler.close()  # type: ignore[no-untyped-call]  # slack_bolt: untyped
+        except Exception as exc:  # noqa: BLE001 (shutdown must finish whatever the socket does)
+            log.warning("serve.socket_mode_close_failed error=%s", type(exc).__name__)
 
 
 def _command_request(body: dict[str, Any]) -> CommandRequest:
