@@ -18,7 +18,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -127,6 +127,7 @@ class SyncEngine:
             reports: list[SourceReport] = []
             if job.jql is not None and self.issues is not None:
                 reports.append(self._jira(job, self.issues, now))
+            job = replace(job, projects=self.projects | self._query_projects())
             if team.repos and self.code is not None:
                 reports += self._github(job, self.code, team.repos, now)
             return reports
@@ -208,6 +209,24 @@ class SyncEngine:
             if self.raise_auth:
                 raise error
             self.unhealthy[(team, source)] = error.message
+
+    def _query_projects(self) -> frozenset[str]:
+        """Projects of the items that teams reading Jira by JQL have mirrored.
+
+        Linking looks for keys of configured projects; a team configured with ``jql`` names
+        no project, so the projects its query returned count as configured too.
+        """
+        jql_teams = [name for name, team in self.settings.teams.items()
+                     if team.jira is not None and team.jira.project is None]
+        if not jql_teams:
+            return frozenset()
+        stmt = (
+            select(t.work_items.c.project).distinct()
+            .join(t.team_items, t.team_items.c.item_key == t.work_items.c.key)
+            .where(t.team_items.c.team.in_(jql_teams))
+        )
+        with self.store.transaction(read_only=True) as conn:
+            return frozenset(str(p) for p in conn.execute(stmt).scalars())
 
     # ---- the lease ---------------------------------------------------------------------
 

@@ -116,3 +116,22 @@ def test_a_team_with_its_own_jql_records_the_items_its_query_returned(
     assert store.team_item_keys("checkout") == sorted(wanted)
     assert wanted and len(wanted) < sum(1 for i in world.jira.issues.values()
                                         if i.project == "CHK")
+
+
+def test_a_jql_teams_items_link_to_pull_requests(
+    sandbox: Sandbox, world: World, store: Store
+) -> None:
+    # Regression (review of #4): linking only knew configured project keys, so a team that
+    # reads Jira by JQL had no PR ↔ item links (no PR pickups, no delivery).
+    from bot.settings import parse_settings
+    from integrations.sandbox.runner import scenario_config
+
+    config = scenario_config(world)
+    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK"'}
+    make_engine_for(sandbox, parse_settings(config), store).sync_all(NOW)
+    expected = {(link.item_key, link.repo, link.pr_number)
+                for link in expected_records(world, jira_url=sandbox.jira.url).links
+                if link.item_key.startswith("CHK-")}
+    keys = store.team_item_keys("checkout")
+    stored = {(link.item_key, link.repo, link.pr_number) for link in store.links_of_items(keys)}
+    assert expected and stored == expected
