@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,6 +75,26 @@ def make_engine(url: str) -> Engine:
     return _create_engine(parsed, pool_pre_ping=True)
 
 
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (persistent, so only a new file needs it).
+
+    The switch needs the file to itself and SQLite does not wait for that: when two processes
+    open a new database at once (two replicas migrating it), one gets "database is locked"
+    straight away. Retry until the other has switched it or the busy timeout is spent.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+                return
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """Pragmas on every connection, and explicit BEGINs that take the write lock up front."""
 
@@ -83,7 +105,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _enable_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
