@@ -23,6 +23,10 @@ try:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            # SQLite can roll DDL back, but Alembic assumes it cannot and would commit after
+            # each statement: two processes upgrading a new file at once then both ran 0002.
+            # One transaction (BEGIN IMMEDIATE, see bot.store.db) serialises them instead.
+            transactional_ddl=True,
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
