@@ -11,6 +11,7 @@ Nothing leaves 127.0.0.1.
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
@@ -19,9 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from click.core import ParameterSource
 
 from bot.alerts import AlertService
-from bot.cli import CliContext
 from bot.cli_slack import messenger_from
 from bot.digest import DigestService, scheduled_week
 from bot.env import Env
@@ -46,9 +47,13 @@ RULE = "─" * 78
     "--dir", "workdir", type=click.Path(file_okay=False, path_type=Path), default=None,
     help="Keep the store, config and charts here (default: a new temporary directory).",
 )
-@click.pass_obj
-def demo(cli: CliContext, seed: int, workdir: Path | None) -> None:
+@click.pass_context
+def demo(ctx: click.Context, seed: int, workdir: Path | None) -> None:
     """Run the whole flow against the built-in sandbox; no accounts needed."""
+    parent = ctx.parent
+    if parent is None or parent.get_parameter_source("log_level") is ParameterSource.DEFAULT:
+        # The demo narrates on stdout; its info log lines would only interleave with that.
+        logging.getLogger().setLevel(logging.WARNING)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="crosswalk-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
     now = demo_now(datetime.now(UTC))

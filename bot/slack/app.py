@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_token_skipped
 from slack_sdk.errors import SlackApiError
 
 from bot.alerts import ClickedMessage
@@ -36,6 +37,14 @@ log = logging.getLogger(__name__)
 DEFAULT_WORKERS = 4  # work is mostly GIL-bound: more threads mostly slow the acks down
 
 
+class _ExpectedBoltNotices(logging.Filter):
+    """Drops Bolt's notice that the client's token is ignored: ``authorize`` (above) answers
+    with that same token, on purpose, so no Slack call is needed before the first ack."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_token_skipped()
+
+
 def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) -> App:
     """A Bolt ``App`` with Crosswalk's listeners; ``executor`` runs the work after each ack."""
     identity = crosswalk.identity()
@@ -49,10 +58,12 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
             bot_user_id=identity.user_id, bot_id=identity.bot_id, bot_token=token,
         )
 
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    if not any(isinstance(f, _ExpectedBoltNotices) for f in bolt_log.filters):
+        bolt_log.addFilter(_ExpectedBoltNotices())
     app = App(
         client=client, signing_secret=crosswalk.signing_secret, authorize=authorize,
-        process_before_response=True, listener_executor=pool,
-        logger=logging.getLogger("bot.slack.bolt"),
+        process_before_response=True, listener_executor=pool, logger=bolt_log,
     )
     messenger = crosswalk.clients.messenger
 

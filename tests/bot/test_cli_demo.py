@@ -46,3 +46,6 @@ def test_demo_runs_the_whole_flow_with_no_accounts(tmp_path: Path) -> None:
     assert [c.name.split("-")[0] for c in charts] == ["checkout", "payments"]
     assert all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
     assert "Traceback" not in result.stderr
+    # The demo narrates on stdout; info log lines stay out of the way unless asked for.
+    assert '"level": "info"' not in result.stderr
+    assert "token" not in result.stderr.lower()
