@@ -56,6 +56,8 @@ class Clients:
     messenger: Messenger
     clock: Clock = utc_now
     poll: Poll = sync_not_configured
+    # Sources the sync marked unhealthy ("team/source" -> reason), for /healthz.
+    unhealthy_sources: Callable[[], dict[str, str]] = dict
 
     @property
     def web_client(self) -> Any:
@@ -75,10 +77,13 @@ def make_clients(settings: Settings, env: Env) -> Clients:
 
     web = make_web_client(env.slack_bot_token, env.slack_api_url, SLACK_TIMEOUT)
     store = Store(make_engine(env.database_url))
+    engine = engine_for(settings, env, store, serve=True)
     return Clients(
         store=store,
         messenger=Messenger(web, response_timeout=SLACK_TIMEOUT),
-        poll=engine_for(settings, env, store, serve=True).poll,
+        poll=engine.poll,
+        unhealthy_sources=lambda: {f"{team}/{source}": reason
+                                   for (team, source), reason in engine.unhealthy.items()},
     )
 
 
@@ -156,6 +161,9 @@ class Crosswalk:
         }
         if scheduler is not None and not running:
             report["ok"] = False
+        # Reported, not failed: a restart cannot fix a revoked token, so the load balancer
+        # should keep the replica; operators see which source needs new credentials.
+        report["unhealthy_sources"] = self.clients.unhealthy_sources()
         return report
 
     def close(self) -> None:

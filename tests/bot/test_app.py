@@ -66,6 +66,12 @@ def test_production_clients_have_explicit_timeouts_urls_and_the_sync_as_poll(
         assert str(clients.store.engine.url).endswith("x.db")
         assert getattr(clients.poll, "__name__", "") == "poll"  # SyncEngine.poll, bound
         assert clients.poll is not sync_not_configured
+        # A source the sync marks unhealthy (revoked token in serve) shows in /healthz.
+        assert clients.unhealthy_sources() == {}
+        engine = clients.poll.__self__  # type: ignore[attr-defined]
+        engine.unhealthy[("payments", "jira")] = "Jira: credentials rejected; check JIRA_API_TOKEN"
+        assert clients.unhealthy_sources() == {
+            "payments/jira": "Jira: credentials rejected; check JIRA_API_TOKEN"}
     finally:
         clients.store.engine.dispose()
 
@@ -100,6 +106,7 @@ def test_health_reports_store_and_scheduler(store: Store, slack: SlackServer,
                                             tmp_path: Path) -> None:
     app = crosswalk(store, slack)
     assert app.health()["ok"] is True and app.health()["store"] == "ok"
+    assert app.health()["unhealthy_sources"] == {}
     app.build_scheduler().start(paused=True)
     assert app.health()["scheduler"]["running"] is True
     app.close()
