@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,27 +20,21 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.alerts import AlertService
 from bot.commands import CommandService
-from bot.digest import DigestService, digest_slots
+from bot.digest import DigestService, digest_slots, utc_now
 from bot.env import Env
 from bot.errors import ConfigError
 from bot.home import HomeService
 from bot.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, build_scheduler
 from bot.settings import Settings
-from bot.slack.client import Messenger, SlackIdentity, make_web_client
+from bot.slack.client import Messenger, SlackIdentity, messenger_from_env
 from bot.store.db import make_engine
 from bot.store.repo import Store
 
 log = logging.getLogger(__name__)
 
-SLACK_TIMEOUT = 10.0  # seconds, every Web API call and response_url post
 START_UP_JOB = "start-up"
 Clock = Callable[[], datetime]
 Poll = Callable[[], object]
-
-
-def utc_now() -> datetime:
-    """The wall clock, aware UTC."""
-    return datetime.now(UTC)
 
 
 def sync_not_configured() -> None:
@@ -71,16 +65,16 @@ def make_clients(settings: Settings, env: Env) -> Clients:
     Nothing connects here: the Slack, Jira and GitHub clients connect on first use. The poll
     job is the sync engine's ``poll`` (one engine per process: it remembers deferrals).
     """
-    if not env.slack_bot_token:
+    messenger = messenger_from_env(env.slack_bot_token, env.slack_api_url)
+    if messenger is None:
         raise ConfigError("SLACK_BOT_TOKEN: missing environment variable (Slack bot token)")
     from bot.sync.clients import engine_for  # imports the Jira and GitHub adapters
 
-    web = make_web_client(env.slack_bot_token, env.slack_api_url, SLACK_TIMEOUT)
     store = Store(make_engine(env.database_url))
     engine = engine_for(settings, env, store, serve=True)
     return Clients(
         store=store,
-        messenger=Messenger(web, response_timeout=SLACK_TIMEOUT),
+        messenger=messenger,
         poll=engine.poll,
         unhealthy_sources=lambda: {f"{team}/{source}": reason
                                    for (team, source), reason in engine.unhealthy.items()},

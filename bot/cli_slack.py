@@ -22,18 +22,14 @@ from bot.digest import DigestOutcome, DigestService
 from bot.env import Env
 from bot.errors import ConfigError, IntegrationError
 from bot.flow.weeks import IsoWeek
-from bot.slack.client import Messenger, make_web_client
+from bot.slack.client import Messenger, messenger_from_env
 from bot.store.db import make_engine
 from bot.store.repo import Store
-
-SLACK_TIMEOUT = 10.0
 
 
 def messenger_from(env: Env) -> Messenger | None:
     """The Slack messenger when a bot token is set."""
-    if not env.slack_bot_token:
-        return None
-    return Messenger(make_web_client(env.slack_bot_token, env.slack_api_url, SLACK_TIMEOUT))
+    return messenger_from_env(env.slack_bot_token, env.slack_api_url)
 
 
 @click.command("digest")

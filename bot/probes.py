@@ -14,7 +14,7 @@ from bot.check import Verdict
 from bot.env import Env
 from bot.errors import IntegrationError
 from bot.settings import Settings
-from bot.slack.client import Messenger, make_web_client
+from bot.slack.client import messenger_from_env
 from bot.sync.clients import github_from, jira_from
 
 TIMEOUT = 10.0
@@ -69,7 +69,10 @@ def github_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
 
 def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
     """Slack ``auth.test``, then each team's channel."""
-    messenger = Messenger(make_web_client(env.slack_bot_token or "", env.slack_api_url, TIMEOUT))
+    messenger = messenger_from_env(env.slack_bot_token, env.slack_api_url)
+    if messenger is None:
+        yield Verdict("slack", "FAIL", "SLACK_BOT_TOKEN is not set")
+        return
     me = messenger.auth_test()
     where = me.team or me.team_id
     yield Verdict("slack", "ok", f"reachable; bot {me.user_id} in workspace {where}")

@@ -280,3 +280,14 @@ def _person(user: dict[str, Any]) -> SlackPerson:
         real_name=str(user.get("real_name", "")), is_bot=bool(user.get("is_bot", False)),
         deleted=bool(user.get("deleted", False)),
     )
+
+
+SLACK_TIMEOUT = 10.0  # seconds, every Web API call and response_url post
+
+
+def messenger_from_env(token: str | None, api_url: str) -> Messenger | None:
+    """The one way Crosswalk builds its Slack messenger (None without a bot token)."""
+    if not token:
+        return None
+    return Messenger(make_web_client(token, api_url, SLACK_TIMEOUT),
+                     response_timeout=SLACK_TIMEOUT)

@@ -22,7 +22,7 @@ from bot.app import Clients, build_app
 from bot.env import Env
 from bot.settings import Settings
 from bot.slack.app import build_bolt_app
-from bot.slack.client import Messenger, make_web_client
+from bot.slack.client import messenger_from_env
 from bot.store import Store
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.signing import signed_headers, slash_command_body
@@ -45,7 +45,9 @@ def run_slash_and_home(
 ) -> list[Shown]:
     """Send each slash command as a product person of the first team, then open App Home."""
     team = next(iter(settings.teams.values()))
-    messenger = Messenger(make_web_client(str(env.slack_bot_token), env.slack_api_url, 10.0))
+    messenger = messenger_from_env(env.slack_bot_token, env.slack_api_url)
+    if messenger is None:
+        raise RuntimeError("the sandbox environment has no SLACK_BOT_TOKEN")
     crosswalk = build_app(settings, env, Clients(store, messenger, clock=lambda: now))
     user = messenger.lookup_user_by_email(team.people.product[0]).id
     secret = str(env.slack_signing_secret)
