@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from integrations.sandbox import github_events
 from integrations.sandbox.base import Request
 from integrations.sandbox.github_common import Json
 from integrations.sandbox.world import GhCommit, GhPull, GhRepo
@@ -160,6 +161,14 @@ def register(server: GitHubServer) -> None:
         )
         return Result(payload, headers)
 
+    def events(req: Request, m: Match) -> Result:
+        r = server.repo_of(m)
+        with server.world.lock:  # a test thread may be mutating the world
+            timeline = server.events.timeline(r)
+        chunk, headers = server.paginate(req, timeline)
+        body = [github_events.render(server.payloads, r, e) for e in chunk]
+        return Result(body, {**headers, "X-Poll-Interval": str(github_events.POLL_INTERVAL)})
+
     def commit(_: Request, m: Match) -> Result:
         r = server.repo_of(m)
         c = server.resolve(r, m["sha"])
@@ -185,6 +194,7 @@ def register(server: GitHubServer) -> None:
     server.get(REPO + r"/tags", tags)
     server.get(REPO + r"/compare/(?P<basehead>.+)", compare)
     server.get(REPO + r"/commits/(?P<sha>[^/]+)", commit)
+    server.get(REPO + r"/events", events)
 
 
 def _pull_key(sort: str) -> Callable[[GhPull], tuple[float, int]]:

@@ -4,7 +4,8 @@ Pagination with RFC 8288 ``Link`` headers, weak ``ETag``s with ``If-None-Match``
 (which does not spend rate limit), ``x-ratelimit-*`` headers counting down per token and
 window, primary (403 + ``x-ratelimit-remaining: 0``) and secondary (403 + ``Retry-After``)
 limits. Control surface: ``exhaust_rate_limit``, ``set_rate_limit``,
-``trigger_secondary_limit``, ``revoke_token`` plus the base class's faults.
+``trigger_secondary_limit``, ``revoke_token``, ``events.hold``/``events.resume`` (GitHub's
+event latency) plus the base class's faults.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.github_events import EventFeed
 from integrations.sandbox.github_payloads import Payloads
 from integrations.sandbox.github_routes import HttpError, Result, register
 from integrations.sandbox.world import GhCommit, GhPull, GhRepo, World
@@ -66,6 +68,7 @@ class GitHubServer(SandboxServer):
         self.primary_status = primary_status  # GitHub answers 403 or 429 when exhausted
         self._clock = clock
         self._budgets: dict[str, Budget] = {}
+        self.events = EventFeed()  # the repositories' event timelines; hold() delays them
         super().__init__(world, host=host, port=port)
 
     def start(self) -> GitHubServer:
