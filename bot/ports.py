@@ -75,6 +75,21 @@ class IssueSource(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class ActivityPoll:
+    """Whether anything happened in one repository since ``etag`` (its events feed).
+
+    ``changed`` is False only when the conditional request answered 304. A host without a
+    usable feed answers ``changed=True`` with ``etag=None``, so the listings always run.
+    """
+
+    repo: str
+    changed: bool
+    etag: str | None = None
+    requests: int = 0
+    poll_interval: int | None = None  # seconds the host asks to leave between polls
+
+
+@dataclass(frozen=True, slots=True)
 class PullPoll:
     """Pull requests of one repository updated at or after ``since - overlap``.
 
@@ -124,6 +139,10 @@ class CodeHostAccount:
 
 class CodeHost(Protocol):
     """Where pull requests, reviews and releases come from (GitHub)."""
+
+    def poll_activity(self, repo: str, etag: str | None) -> ActivityPoll:
+        """Did anything happen in ``repo``? One free 304 when ``etag`` still matches."""
+        ...
 
     def poll_pulls(
         self, repo: str, since: datetime | None, etag: str | None, *, overlap: timedelta

@@ -1,6 +1,11 @@
 """One team's GitHub pass over one repository: pull requests, reviews, releases, containment.
 
 Order, and why:
+0. poll the events feed (conditional): a 304 means nothing happened, and unless the
+   listings are due their periodic recheck the pass ends there, at one free request.
+   GitHub lists no event for some changes (a draft marked ready, an edited release) and
+   documents 30 s to 6 h of event latency, so the listings are rechecked at least every
+   ``RECHECK`` (two more free 304s when nothing changed);
 1. list releases (conditional): a release seen now only contains PRs merged before now;
 2. list pull requests (conditional) down to the cursor: so every PR such a release
    contains is in the store before containment is computed;
@@ -9,13 +14,15 @@ Order, and why:
    facts (a rerun after a crash skips the chunks already stored, spending nothing twice);
 4. the pulls cursor and ETag are committed after the last chunk;
 5. new release pairs are compared (each pair once, ever) and the releases, containment,
-   compared pairs and the releases ETag are committed together.
+   compared pairs and the releases ETag are committed together;
+6. the events ETag (taken before the listings, so whatever happened during them shows as
+   new events next time) and the time of this check are committed last.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink, PullRequest, Release
@@ -29,14 +36,22 @@ from bot.sync.report import SourceReport
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=5)  # GitHub's updated_at is exact; this covers clock skew
 CHUNK = 50  # changed PRs per committed transaction (each costs one reviews request)
+RECHECK = timedelta(hours=1)  # longest the listings go unchecked when the feed is quiet
 
 
 def sync_repo(job: TeamJob, host: CodeHost, repo: str, report: SourceReport) -> None:
     """Bring one repository of the team up to date."""
     store = job.store
     with store.transaction() as conn:
+        events_cur = store.get_cursor(conn, job.team, "github", state.events_scope(repo))
         pulls_cur = store.get_cursor(conn, job.team, "github", state.pulls_scope(repo))
         rel_cur = store.get_cursor(conn, job.team, "github", state.releases_scope(repo))
+    activity = host.poll_activity(repo, events_cur.etag if events_cur is not None else None)
+    report.requests += activity.requests
+    checked = state.parse_instant(events_cur.value) if events_cur is not None else None
+    if not activity.changed and not job.backfill and _fresh(checked, job.now):
+        job.progress(job.team, f"github {repo}", 0, report.requests, _remaining(host))
+        return
     since = state.parse_instant(pulls_cur.value) if pulls_cur is not None else None
     etag = pulls_cur.etag if pulls_cur is not None else None
     if since is None or (job.backfill and job.since < since):
@@ -54,7 +69,15 @@ def sync_repo(job: TeamJob, host: CodeHost, repo: str, report: SourceReport) -> 
                              state.instant_text(cursor), etag=poll.etag, now=job.now)
     if releases.changed:
         _store_releases(job, host, releases, report)
+    with store.transaction() as conn:
+        store.set_cursor(conn, job.team, "github", state.events_scope(repo),
+                         state.instant_text(job.now), etag=activity.etag, now=job.now)
     job.progress(job.team, f"github {repo}", len(poll.pulls), report.requests, remaining)
+
+
+def _fresh(checked: datetime | None, now: datetime) -> bool:
+    """Were the listings checked less than ``RECHECK`` ago (and not in the future)?"""
+    return checked is not None and timedelta(0) <= now - checked < RECHECK
 
 
 def _looks_like_revert(pr: PullRequest) -> bool:

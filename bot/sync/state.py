@@ -5,6 +5,8 @@ Rows (team, source, scope):
 - ``(team, "jira", "backfill <since>")``: progress of a ``backfill --since``;
 - ``(team, "github", "pulls <repo>")``: largest PR ``updated_at`` committed, and the ETag;
 - ``(team, "github", "releases <repo>")``: the releases listing's ETag;
+- ``(team, "github", "events <repo>")``: the events feed's ETag, and when the listings
+  were last checked (the recheck that covers what the feed never shows);
 - ``("", "github-compare", repo)``: JSON list of ``[base, head]`` tag pairs compared, ever.
 """
 
@@ -38,6 +40,11 @@ def pulls_scope(repo: str) -> str:
 def releases_scope(repo: str) -> str:
     """Cursor scope of a repository's releases."""
     return f"releases {repo}"
+
+
+def events_scope(repo: str) -> str:
+    """Cursor scope of a repository's events feed."""
+    return f"events {repo}"
 
 
 def backfill_scope(since: datetime) -> str:

@@ -1,12 +1,14 @@
 """The GitHub adapter: a :class:`~bot.ports.CodeHost` over PyGithub; httpx for conditional GETs.
 
 Cost model (what ``bench/sync.py`` compares against):
-- no-change poll of a repository: one conditional GET of the first pulls page (and of the
-  first releases page) answered 304, which GitHub does not count against the rate limit;
-- on a change: that same request is page 1 of the listing (``state=all, sort=updated,
-  direction=desc, per_page=100``), further pages only until ``updated_at`` drops below the
-  cursor minus the overlap; one reviews request per changed PR; one compare per new
-  release pair. Only list-payload attributes are read, so PyGithub never completes lazily.
+- no-change poll of a repository: one conditional GET of its events feed answered 304,
+  which GitHub does not count against the rate limit (``poll_activity``);
+- on a change (or the sync's periodic recheck): a conditional GET of the first pulls page
+  and of the first releases page, each a free 304 when it did not change; a 200 is page 1
+  of the listing (``state=all, sort=updated, direction=desc, per_page=100``), further pages
+  only until ``updated_at`` drops below the cursor minus the overlap; one reviews request
+  per changed PR; one compare per new release pair. Only list-payload attributes are read,
+  so PyGithub never completes lazily.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from github.PullRequest import PullRequest as GhPullRequest
 
 from bot.errors import ConfigError, NotFound
 from bot.flow.model import Containment, PullRequest, Release, Review
-from bot.ports import CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
+from bot.ports import ActivityPoll, CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
 from integrations.github import convert
 from integrations.github.policy import HttpStatusError, Policy
 
@@ -97,6 +99,31 @@ class GitHubHost:
         self.gh.close()
 
     # ---- CodeHost ---------------------------------------------------------------------
+
+    def poll_activity(self, repo: str, etag: str | None) -> ActivityPoll:
+        """The repository's events feed, conditionally: a free 304 when nothing happened.
+
+        Only the validator matters, not the events: any new one sends the sync to the
+        (conditional) listings. A feed that is not there (404, e.g. switched off on a GitHub
+        Enterprise Server) says "changed" with no ETag, so the listings always run; a
+        missing repository is then reported by the listing itself.
+        """
+        operation = f"list events of {repo}"
+        try:
+            response = self.policy.call(
+                operation,
+                partial(self._get, f"/repos/{repo}/events", {"per_page": PER_PAGE}, etag),
+            )
+        except NotFound:
+            log.info("github.events_unavailable repo=%s", repo)
+            return ActivityPoll(repo, changed=True, etag=None, requests=1)
+        interval = _int(response.headers.get("X-Poll-Interval"))
+        if response.status_code == 304:
+            log.debug("github.not_modified op=%r", operation)
+            return ActivityPoll(repo, False, etag, requests=1, poll_interval=interval)
+        return ActivityPoll(
+            repo, True, response.headers.get("ETag"), requests=1, poll_interval=interval
+        )
 
     def poll_pulls(
         self,
@@ -232,17 +259,8 @@ class GitHubHost:
         self, operation: str, path: str, params: Mapping[str, Any], etag: str | None
     ) -> tuple[str | None, list[Any], str | None] | None:
         """GET the first page with ``If-None-Match``; ``None`` when it answered 304."""
-
-        def get() -> httpx.Response:
-            headers = {"If-None-Match": etag} if etag else {}
-            response = self.http.get(self.api + path, params=dict(params), headers=headers)
-            self.policy.budget.update(response.headers)
-            if response.status_code not in (200, 304):
-                raise HttpStatusError(response.status_code, response.headers, _message(response))
-            return response
-
         # A 304 costs nothing, but an exhausted budget answers 403 even then: guard anyway.
-        response = self.policy.call(operation, get)
+        response = self.policy.call(operation, partial(self._get, path, params, etag))
         if response.status_code == 304:
             log.debug("github.not_modified op=%r", operation)
             return None
@@ -251,6 +269,14 @@ class GitHubHost:
             list(response.json()),
             _next_link(response.headers.get("Link")),
         )
+
+    def _get(self, path: str, params: Mapping[str, Any], etag: str | None) -> httpx.Response:
+        headers = {"If-None-Match": etag} if etag else {}
+        response = self.http.get(self.api + path, params=dict(params), headers=headers)
+        self.policy.budget.update(response.headers)
+        if response.status_code not in (200, 304):
+            raise HttpStatusError(response.status_code, response.headers, _message(response))
+        return response
 
     def _page(self, operation: str, url: str) -> tuple[list[Any], str | None]:
         headers, data = self._call(
@@ -288,6 +314,13 @@ def _all(listing: Callable[[], Iterable[Any]]) -> list[Any]:
 def _next_link(header: str | None) -> str | None:
     match = NEXT_LINK.search(header or "")
     return match.group(1) if match else None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _message(response: httpx.Response) -> str:

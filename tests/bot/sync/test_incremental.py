@@ -17,9 +17,13 @@ from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import World
 
 SEARCH = "GET /rest/api/(?P<v>2|3|latest)/search/jql"
+EVENTS = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/events"
+PULLS = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pulls"
+RELEASES = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/releases"
+SOON = NOW + timedelta(minutes=10)  # the next poll: well inside the listings' recheck
 
 
-def test_a_sync_without_changes_is_only_304s_and_one_jira_search_per_team(
+def test_a_sync_without_changes_is_one_free_304_per_repository_and_one_jira_search_per_team(
     sandbox: Sandbox, settings: Settings, store: Store
 ) -> None:
     make_engine_for(sandbox, settings, store).sync_all(NOW, backfill_since=SINCE)
@@ -30,7 +34,7 @@ def test_a_sync_without_changes_is_only_304s_and_one_jira_search_per_team(
     github = sandbox.github.requests
     assert github and all(r.conditional and r.status == 304 for r in github)
     repos = [repo for team in settings.teams.values() for repo in team.repos]
-    assert len(github) == 2 * len(repos)  # the pulls and the releases listing of each
+    assert sorted(r.path for r in github) == sorted(f"/repos/{repo}/events" for repo in repos)
     assert sandbox.jira.counts()[SEARCH] == len(settings.teams)
     assert {r.status for r in summary.reports} == {"unchanged"}
     assert (stored_records(store), stored_facts(store)) == before
@@ -68,6 +72,67 @@ def test_the_next_sync_stores_exactly_a_new_transition_pr_and_release(
     handoffs = [h for h in stored_facts(store)["handoffs"] if h.item_key == item.key]
     assert handoffs[-1].started_at == later
     assert handoffs[-1].pickup_pr == f"acme/payments-api#{pull.number}"
+
+
+def test_a_change_is_found_through_the_events_feed_on_the_next_poll(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store
+) -> None:
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    pull = world.open_pull("acme/payments-api", title="PAY-1 a follow-up", head_ref="pay-1-more",
+                           user="bob-brown", at=NOW + timedelta(minutes=5))
+    sandbox.github.reset_log()
+
+    make_engine_for(sandbox, settings, store).sync_all(SOON)
+
+    assert (("acme/payments-api", pull.number) in
+            {(p.repo, p.number) for p in stored_records(store).pulls})
+    assert stored_records(store) == normalised(expected_records(world, jira_url=sandbox.jira.url))
+    routes = [(r.route, r.path.split("/")[3], r.status) for r in sandbox.github.requests]
+    assert (EVENTS, "payments-api", 200) in routes and (PULLS, "payments-api", 200) in routes
+    assert (RELEASES, "payments-api", 304) in routes  # still conditional: no new release
+    assert [r for r in routes if r[1] == "checkout-web"] == [(EVENTS, "checkout-web", 304)]
+
+
+def test_what_the_feed_does_not_show_is_found_by_the_recheck(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store
+) -> None:
+    from bot.sync.github_sync import RECHECK
+
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    sandbox.github.events.hold()  # GitHub's documented event latency (30 s to 6 h)
+    world.open_pull("acme/payments-api", title="PAY-2 late news", head_ref="pay-2-late",
+                    user="bob-brown", at=NOW + timedelta(minutes=5))
+    ready = next(p for _, p in world.iter_pulls() if p.state == "open")
+    # turned into a draft: GitHub lists no event for that at all
+    ready.draft, ready.updated_at = True, NOW + timedelta(minutes=6)
+    expected = normalised(expected_records(world, jira_url=sandbox.jira.url))
+    make_engine_for(sandbox, settings, store).sync_all(SOON)
+    assert stored_records(store) != expected  # the feed said nothing and the check is fresh
+    sandbox.github.reset_log()
+
+    make_engine_for(sandbox, settings, store).sync_all(NOW + RECHECK)
+
+    assert stored_records(store) == expected
+    assert {(r.route, r.status) for r in sandbox.github.requests
+            if r.path.startswith("/repos/acme/checkout-web")} == {
+        (EVENTS, 304), (PULLS, 304), (RELEASES, 304)}  # a recheck without change is free
+
+
+def test_without_an_events_feed_every_poll_checks_the_listings(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store
+) -> None:
+    # the feed answers 404 (as when a GitHub Enterprise Server has it switched off), twice
+    sandbox.github.fail_next(2, 404, path_prefix="/repos/acme/payments-api/events")
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    pull = world.open_pull("acme/payments-api", title="PAY-3 no feed", head_ref="pay-3-nofeed",
+                           user="bob-brown", at=NOW + timedelta(minutes=5))
+    sandbox.github.events.hold()  # a feed that answered would say nothing happened
+
+    make_engine_for(sandbox, settings, store).sync_all(SOON)
+
+    assert not sandbox.github._faults  # both polls asked the feed first
+    assert (("acme/payments-api", pull.number) in
+            {(p.repo, p.number) for p in stored_records(store).pulls})
 
 
 def test_a_second_sync_of_a_team_being_synced_says_so_and_skips_it(

@@ -70,6 +70,30 @@ def test_no_change_poll_is_one_conditional_request_answered_304_for_free(
     assert server.budget().remaining == remaining
 
 
+def test_the_events_feed_is_one_free_304_until_something_happens(
+    server: GitHubServer, host: GitHubHost
+) -> None:
+    first = host.poll_activity(REPO, None)
+    assert first.changed and first.etag and first.poll_interval == 60 and first.requests == 1
+    remaining = server.budget().remaining
+    quiet = host.poll_activity(REPO, first.etag)
+    assert (quiet.changed, quiet.etag, quiet.requests) == (False, first.etag, 1)
+    assert server.budget().remaining == remaining
+    server.world.review_pull(REPO, 7, user="carol", state="APPROVED", at=later(2))
+    moved = host.poll_activity(REPO, first.etag)
+    assert moved.changed and moved.etag != first.etag
+    assert [(r.status, r.conditional) for r in server.requests] == [
+        (200, False), (304, True), (200, True)]
+
+
+def test_a_repository_without_an_events_feed_always_counts_as_changed(
+    server: GitHubServer, host: GitHubHost
+) -> None:
+    server.fail_next(1, 404, path_prefix=f"/repos/{REPO}/events")
+    poll = host.poll_activity(REPO, 'W/"stale"')
+    assert (poll.changed, poll.etag, poll.requests) == (True, None, 1)
+
+
 def test_a_change_runs_the_listing_and_returns_only_what_changed(
     server: GitHubServer, host: GitHubHost
 ) -> None:
