@@ -154,6 +154,16 @@ class RecordsMixin(StoreBase):
                 c.execute(stale, list(batch))
             return upsert(c, t.releases, rows)
 
+    def delete_releases(
+        self, repo: str, release_ids: Sequence[int], *, conn: Connection | None = None
+    ) -> None:
+        """Forget releases deleted upstream, with their containment and release facts."""
+        with self._use(conn, write=True) as c:
+            for part in chunked(sorted(set(release_ids)), IN_CHUNK):
+                for table in (t.containments, t.release_facts, t.releases):
+                    c.execute(delete(table).where(
+                        table.c.repo == repo, table.c.release_id.in_(part)))
+
     def upsert_containments(
         self, containments: Iterable[Containment], *, conn: Connection | None = None
     ) -> int:

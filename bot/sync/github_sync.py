@@ -14,7 +14,9 @@ Order, and why:
    facts (a rerun after a crash skips the chunks already stored, spending nothing twice);
 4. the pulls cursor and ETag are committed after the last chunk;
 5. new release pairs are compared (each pair once, ever) and the releases, containment,
-   compared pairs and the releases ETag are committed together;
+   compared pairs and the releases ETag are committed together; a release no longer
+   listed was deleted on GitHub and goes, with its containment and facts (the pair
+   around the gap is a new pair, so its PRs are found in the next release);
 6. the events ETag (taken before the listings, so whatever happened during them shows as
    new events next time) and the time of this check are committed last.
 """
@@ -142,7 +144,13 @@ def _store_releases(
     found = host.containments(repo, poll.releases, merged, pairs)
     report.requests += found.requests
     changed: list[Release] = [r for r in poll.releases if stored.get(r.release_id) != r]
+    listed = {r.release_id for r in poll.releases}  # the listing is complete when it changed
+    gone = sorted(set(stored) - listed)
     with store.transaction() as conn:
+        dirty = Dirty()
+        if gone:  # deleted on GitHub: their PRs fall to the next release that contains them
+            dirty.add_prs(repo, reads.prs_in_releases(conn, repo, gone))
+            store.delete_releases(repo, gone, conn=conn)
         store.upsert_releases(poll.releases, conn=conn)
         known = {(c.release_id, c.pr_number) for c in store.containments_of(repo, conn=conn)}
         new = [c for c in found.containments if (c.release_id, c.pr_number) not in known]
@@ -150,11 +158,10 @@ def _store_releases(
         state.add_pairs(store, conn, repo, found.pairs, job.now)
         store.set_cursor(conn, job.team, "github", state.releases_scope(repo), "",
                          etag=poll.etag, now=job.now)
-        dirty = Dirty()
         dirty.add_prs(repo, reads.prs_in_releases(conn, repo, [r.release_id for r in changed]))
         dirty.add_prs(repo, [c.pr_number for c in new])
-        if changed or new:
+        if changed or new or gone:
             dirty.release_teams.update(job.refresher.teams_of_repo(repo))
         job.refresher.apply(conn, job.team, dirty)
-    report.count("releases", len(changed))
+    report.count("releases", len(changed) + len(gone))
     report.count("containments", len(new))

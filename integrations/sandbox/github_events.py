@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from copy import copy
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from integrations.sandbox.github_common import Json, ts
 from integrations.sandbox.github_payloads import Payloads
-from integrations.sandbox.world import GhPull, GhRepo
+from integrations.sandbox.world import GhPull, GhRelease, GhRepo, GhReview
 
 TIMELINE = 300  # events a timeline holds
 POLL_INTERVAL = 60  # seconds, GitHub's usual X-Poll-Interval
@@ -38,16 +39,18 @@ PullVersion = tuple[str, str | None, str, str, str, str, tuple[str, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One observed event, rendered to JSON only when a page shows it."""
+    """One observed event, rendered to JSON only when a page shows it. It keeps copies of
+    what it is about, as GitHub's events do: a release deleted later still renders."""
 
     id: int
     type: str
     at: datetime
     actor: str
     action: str | None = None
-    number: int | None = None
-    review_id: int | None = None
-    release_id: int | None = None
+    pull: GhPull | None = None
+    base_sha: str = ""
+    review: GhReview | None = None
+    release: GhRelease | None = None
     ref: str | None = None
 
 
@@ -92,46 +95,44 @@ class EventFeed:
 
         def add(
             kind: str, at: datetime, actor: str, *, action: str | None = None,
-            number: int | None = None, review_id: int | None = None,
-            release_id: int | None = None, ref: str | None = None,
+            pull: GhPull | None = None, review: GhReview | None = None,
+            release: GhRelease | None = None, ref: str | None = None,
         ) -> None:
-            event = Event(0, kind, at, actor, action, number, review_id, release_id, ref)
+            base = r.branches.get(pull.base_ref, "") if pull is not None else ""
+            event = Event(0, kind, at, actor, action, copy(pull), base, copy(review),
+                          copy(release), ref)
             found.append((at, len(found), event))
 
         for pull in r.pulls.values():
             version = _version(pull)
             before = seen.pulls.get(pull.number)
             if before is None:
-                add("PullRequestEvent", pull.created_at, pull.user, action="opened",
-                    number=pull.number)
+                add("PullRequestEvent", pull.created_at, pull.user, action="opened", pull=pull)
                 if pull.state == "closed":
                     add("PullRequestEvent", pull.closed_at or pull.updated_at, pull.user,
-                        action="closed", number=pull.number)
+                        action="closed", pull=pull)
             elif before != version:
                 action = _pull_action(before, version)
                 if action is not None:
                     add("PullRequestEvent", pull.updated_at, pull.user, action=action,
-                        number=pull.number)
+                        pull=pull)
             seen.pulls[pull.number] = version
             for review in pull.reviews:
                 if review.id in seen.reviews or review.state == "PENDING":
                     continue
                 seen.reviews.add(review.id)
                 add("PullRequestReviewEvent", review.submitted_at or pull.updated_at, review.user,
-                    action="created", number=pull.number, review_id=review.id)
+                    action="created", pull=pull, review=review)
         for release in r.releases:
             if release.draft or release.id in seen.published:
                 continue
             seen.published.add(release.id)
             at = release.published_at or release.created_at
             add("CreateEvent", at, release.author, ref=release.tag_name)
-            add("ReleaseEvent", at, release.author, action="published", release_id=release.id)
+            add("ReleaseEvent", at, release.author, action="published", release=release)
         for _, _, event in sorted(found, key=lambda f: (f[0], f[1])):
             self._next += 1
-            seen.timeline.append(
-                Event(self._next, event.type, event.at, event.actor, event.action,
-                      event.number, event.review_id, event.release_id, event.ref)
-            )
+            seen.timeline.append(replace(event, id=self._next))
 
 
 def _version(pull: GhPull) -> PullVersion:
@@ -181,19 +182,17 @@ def _payload(payloads: Payloads, r: GhRepo, event: Event) -> Json:
     if event.type == "CreateEvent":
         return {"ref": event.ref, "ref_type": "tag", "master_branch": r.default_branch,
                 "description": None, "pusher_type": "user"}
-    if event.type == "ReleaseEvent":
-        release = next(rel for rel in r.releases if rel.id == event.release_id)
-        return {"action": event.action, "release": payloads.release(r, release)}
-    assert event.number is not None
-    pull = r.pulls[event.number]
+    if event.release is not None:
+        return {"action": event.action, "release": payloads.release(r, event.release)}
+    pull = event.pull
+    assert pull is not None
     url = f"{payloads.api}/repos/{r.full_name}/pulls/{pull.number}"
     compact = {
         "url": url, "id": pull.id, "number": pull.number,
         "head": {"ref": pull.head_ref, "sha": pull.head_sha},
-        "base": {"ref": pull.base_ref, "sha": r.branches.get(pull.base_ref, "")},
+        "base": {"ref": pull.base_ref, "sha": event.base_sha},
     }
-    if event.type == "PullRequestReviewEvent":
-        review = next(rv for rv in pull.reviews if rv.id == event.review_id)
-        return {"action": event.action, "review": payloads.review(r, pull, review),
+    if event.review is not None:
+        return {"action": event.action, "review": payloads.review(r, pull, event.review),
                 "pull_request": compact}
     return {"action": event.action, "number": pull.number, "pull_request": compact}

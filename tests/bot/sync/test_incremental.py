@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from sync_records import normalised, recomputed_facts, stored_facts, stored_records
@@ -116,6 +117,32 @@ def test_what_the_feed_does_not_show_is_found_by_the_recheck(
     assert {(r.route, r.status) for r in sandbox.github.requests
             if r.path.startswith("/repos/acme/checkout-web")} == {
         (EVENTS, 304), (PULLS, 304), (RELEASES, 304)}  # a recheck without change is free
+
+
+def test_a_release_deleted_on_github_leaves_the_store_and_its_prs_move_on(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store
+) -> None:
+    from bot.sync.github_sync import RECHECK
+
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    repo = world.github.repos["acme/payments-api"]
+    published = [r for r in repo.releases if not r.draft and not r.prerelease]
+    contained = stored_records(store).containments
+    # not the newest release, and one with PRs in it: they now belong to the next one
+    doomed, following = next(
+        (a, b) for a, b in pairwise(published)
+        if any(c.release_id == a.id for c in contained))
+    moved = {c.pr_number for c in contained if c.release_id == doomed.id}
+    repo.releases.remove(doomed)  # GitHub lists no event for a deleted release
+
+    make_engine_for(sandbox, settings, store).sync_all(NOW + RECHECK)
+
+    after = stored_records(store)
+    assert after == normalised(expected_records(world, jira_url=sandbox.jira.url))
+    assert doomed.id not in {r.release_id for r in after.releases}
+    assert moved and moved <= {c.pr_number for c in after.containments
+                               if c.release_id == following.id}
+    assert stored_facts(store) == recomputed_facts(store, settings)
 
 
 def test_without_an_events_feed_every_poll_checks_the_listings(

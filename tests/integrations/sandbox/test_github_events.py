@@ -125,3 +125,13 @@ def test_pygithub_reads_the_feed(server: GitHubServer) -> None:
     assert events[-1].payload["action"] == "opened"
     # one request per page: every attribute read came from the list payload
     assert len(server.requests) == -(-len(events) // 100) > 1
+
+
+def test_an_event_outlives_what_it_is_about(server: GitHubServer) -> None:
+    # Regression: rendering looked the release up in the world, so deleting it broke the feed
+    release = server.world.publish_release(REPO, "v9.9.9", later(4))
+    first = get(server)
+    server.world.github.repos[REPO].releases.remove(release)
+    again = get(server)
+    assert again.status_code == 200 and again.json() == first.json()
+    assert again.json()[0]["payload"]["release"]["tag_name"] == "v9.9.9"
