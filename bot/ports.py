@@ -49,8 +49,20 @@ class IssueAccount:
     time_zone: str
 
 
+@dataclass(frozen=True, slots=True)
+class MemberKeys:
+    """Every issue key a team's query matches now, and the requests the listing took."""
+
+    keys: frozenset[str]
+    requests: int
+
+
 class IssueSource(Protocol):
     """Where work items and their status histories come from (Jira)."""
+
+    def member_keys(self, team_query: str) -> MemberKeys:
+        """Every issue key ``team_query`` matches now (keys only: the cheapest listing)."""
+        ...
 
     def fetch_updated(
         self, team_query: str, since: datetime | None, *, overlap: timedelta

@@ -97,6 +97,29 @@ class RecordsMixin(StoreBase):
         with self._use(conn, write=True) as c:
             return upsert(c, t.team_items, rows)
 
+    def remove_team_items(
+        self, team: str, item_keys: Sequence[str], *, conn: Connection | None = None
+    ) -> list[str]:
+        """Forget that ``team``'s query returns these items; the ones no team has any more."""
+        ti = t.team_items.c
+        keys = sorted(set(item_keys))
+        kept: set[str] = set()
+        with self._use(conn, write=True) as c:
+            for part in chunked(keys, IN_CHUNK):
+                c.execute(delete(t.team_items).where(ti.team == team, ti.item_key.in_(part)))
+                kept.update(c.execute(select(ti.item_key).where(ti.item_key.in_(part))).scalars())
+        return [k for k in keys if k not in kept]
+
+    def delete_items(self, item_keys: Sequence[str], *, conn: Connection | None = None) -> None:
+        """Forget items entirely: their records, links and facts (not the Slack ledgers)."""
+        by_item = (t.item_fix_versions, t.status_changes, t.team_items, t.item_links,
+                   t.handoff_facts, t.status_spans, t.item_facts, t.incident_facts)
+        with self._use(conn, write=True) as c:
+            for part in chunked(sorted(set(item_keys)), IN_CHUNK):
+                for table in by_item:
+                    c.execute(delete(table).where(table.c.item_key.in_(part)))
+                c.execute(delete(t.work_items).where(t.work_items.c.key.in_(part)))
+
     def upsert_pull_requests(
         self, prs: Iterable[PullRequest], *, conn: Connection | None = None
     ) -> int:

@@ -4,6 +4,13 @@ Every page is one transaction: items, status changes, fix versions, ``team_items
 facts recomputed for the items that changed, and the cursor (the page's largest
 ``updated``). A crash loses at most the page in flight; the rerun starts from the last
 committed cursor minus the overlap (JQL dates have minute precision) and upserts again.
+
+An ``updated >=`` search never returns an issue that left the query (moved, deleted, or
+no longer matching a team's JQL), so once a day (``MEMBERS_EVERY``; at once for a query not
+seen before) the pass lists every key the query matches, keys only, and the items that
+are gone leave the team in one transaction: entirely, when no other team's query has
+them. A listing that comes back empty while the team has items removes nothing (a lost
+permission looks exactly like that) and says so in the log.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ log = logging.getLogger(__name__)
 # JQL compares at minute precision in the Jira user's timezone: re-read a little behind.
 OVERLAP = timedelta(minutes=2)
 MAIN = ""
+MEMBERS_EVERY = timedelta(days=1)
 
 
 def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
@@ -65,6 +73,36 @@ def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
             report.requests += 1
             with store.transaction() as conn:
                 _commit_versions(job, conn, list(fetched), report)
+    _check_members(job, source, report)
+
+
+def _check_members(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
+    """Remove the team's items its query no longer matches (at most once a day)."""
+    assert job.jql is not None
+    store, scope = job.store, state.members_scope(job.jql)
+    with store.transaction(read_only=True) as conn:
+        cursor = store.get_cursor(conn, job.team, "jira", scope)
+    last = state.parse_instant(cursor.value) if cursor is not None else None
+    if last is not None and timedelta(0) <= job.now - last < MEMBERS_EVERY:
+        return
+    listing = source.member_keys(job.jql)
+    report.requests += listing.requests
+    with store.transaction() as conn:
+        stored = store.team_item_keys(job.team, conn=conn)
+        gone = sorted(set(stored) - listing.keys)
+        if gone and not listing.keys:
+            event(log, "sync.members_empty", team=job.team, stored=len(stored))
+            gone = []
+        if gone:
+            orphans = store.remove_team_items(job.team, gone, conn=conn)
+            store.delete_items(orphans, conn=conn)
+            # the rest stay with another team, whose workflow now derives their facts
+            dirty = Dirty(items=set(gone) - set(orphans), release_teams={job.team})
+            job.refresher.apply(conn, job.team, dirty)
+            event(log, "sync.items_left", team=job.team, items=len(gone), deleted=len(orphans))
+        store.set_cursor(conn, job.team, "jira", scope, state.instant_text(job.now),
+                         now=job.now)
+    report.count("left", len(gone))
 
 
 def _commit_page(job: TeamJob, conn: Connection, page: IssuePage, report: SourceReport) -> None:

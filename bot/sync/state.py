@@ -3,6 +3,8 @@
 Rows (team, source, scope):
 - ``(team, "jira", "")``: the largest ``updated`` committed for the team's JQL;
 - ``(team, "jira", "backfill <since>")``: progress of a ``backfill --since``;
+- ``(team, "jira", "members <query hash>")``: when the query's full key listing last
+  removed the items that left it (a new query starts with no such row);
 - ``(team, "github", "pulls <repo>")``: largest PR ``updated_at`` committed, and the ETag;
 - ``(team, "github", "releases <repo>")``: the releases listing's ETag;
 - ``(team, "github", "events <repo>")``: the events feed's ETag, and when the listings
@@ -12,6 +14,7 @@ Rows (team, source, scope):
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import datetime
 
@@ -45,6 +48,11 @@ def releases_scope(repo: str) -> str:
 def events_scope(repo: str) -> str:
     """Cursor scope of a repository's events feed."""
     return f"events {repo}"
+
+
+def members_scope(jql: str) -> str:
+    """Cursor scope of the membership check of one team query."""
+    return f"members {hashlib.sha256(jql.encode()).hexdigest()[:16]}"
 
 
 def backfill_scope(since: datetime) -> str:

@@ -10,7 +10,7 @@ changelogs from ``/issue/{key}/changelog``. The library's own 429/503 retries ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -21,12 +21,15 @@ from jira import JIRA
 
 from bot.errors import ConfigError
 from bot.flow.model import FixVersion
-from bot.ports import IssueAccount, IssuePage
+from bot.ports import IssueAccount, IssuePage, MemberKeys
 from integrations.jira import convert
 from integrations.jira.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 CHANGELOG_PAGE = 100  # the changelog endpoint's maximum page
+KEY_FIELDS = ("key",)
+KEYS_PAGE_CLOUD = 5000  # /search/jql's page when only id/key are asked for
+KEYS_PAGE_SERVER = 1000  # Server/DC's default jira.search.views.default.max
 T = TypeVar("T")
 
 
@@ -147,16 +150,33 @@ class JiraSource:
         for issues in pages:
             yield self._page(issues)
 
+    def member_keys(self, team_query: str) -> MemberKeys:
+        """Every key the team's query matches now: keys only, so Jira Cloud sends up to
+        5,000 a page (Server/Data Center: its search cap, 1,000 by default)."""
+        jql = convert.member_jql(team_query)
+        size = KEYS_PAGE_CLOUD if self.is_cloud else KEYS_PAGE_SERVER
+        pages = (self._cloud_pages(jql, KEY_FIELDS, size, None) if self.is_cloud
+                 else self._server_pages(jql, KEY_FIELDS, size, None))
+        keys: set[str] = set()
+        requests = 0
+        for issues in pages:
+            requests += 1
+            keys.update(str(issue["key"]) for issue in issues)
+        return MemberKeys(frozenset(keys), requests)
+
     # ---- searching -------------------------------------------------------------------
 
-    def _cloud_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+    def _cloud_pages(
+        self, jql: str, fields: Sequence[str] = convert.SEARCH_FIELDS, size: int | None = None,
+        expand: str | None = "changelog",
+    ) -> Iterator[list[dict[str, Any]]]:
         client = self._jira()
         token: str | None = None
         while True:
             def search(token: str | None = token) -> Any:
                 return client.enhanced_search_issues(
-                    jql, nextPageToken=token, maxResults=self.page_size,
-                    fields=list(convert.SEARCH_FIELDS), expand="changelog", json_result=True,
+                    jql, nextPageToken=token, maxResults=size or self.page_size,
+                    fields=list(fields), expand=expand, json_result=True,
                 )
 
             result = cast(dict[str, Any], self._call("search", search))
@@ -165,14 +185,17 @@ class JiraSource:
             if not token or result.get("isLast", False):
                 return
 
-    def _server_pages(self, jql: str) -> Iterator[list[dict[str, Any]]]:
+    def _server_pages(
+        self, jql: str, fields: Sequence[str] = convert.SEARCH_FIELDS, size: int | None = None,
+        expand: str | None = "changelog",
+    ) -> Iterator[list[dict[str, Any]]]:
         client = self._jira()
         start = 0
         while True:
             def search(start: int = start) -> Any:
                 return client.search_issues(
-                    jql, startAt=start, maxResults=self.page_size,
-                    fields=list(convert.SEARCH_FIELDS), expand="changelog", json_result=True,
+                    jql, startAt=start, maxResults=size or self.page_size,
+                    fields=list(fields), expand=expand, json_result=True,
                 )
 
             result = cast(dict[str, Any], self._call("search", search))

@@ -58,6 +58,12 @@ def incremental_jql(team_query: str, since: datetime | None, overlap: timedelta,
     return where + " ORDER BY updated ASC"
 
 
+def member_jql(team_query: str) -> str:
+    """``(<team query>) ORDER BY key ASC``: every issue the team's query matches, in an
+    order that an update during the listing does not shuffle."""
+    return f"({_ORDER_BY.split(team_query, maxsplit=1)[0].strip()}) ORDER BY key ASC"
+
+
 def fix_version(raw: Mapping[str, Any], project: str) -> FixVersion:
     """A Version bean as a FixVersion."""
     released = raw.get("releaseDate")

@@ -92,6 +92,11 @@ def recomputed_facts(store: Store, settings: Settings) -> dict[str, list[Any]]:
     """The facts a full recomputation from the stored raw records gives (the reference)."""
     raw = stored_records(store)
     projects = [p for team in settings.teams.values() for p in team.projects]
+    # as the engine links them: a team reading Jira by JQL brings its items' projects
+    for team in settings.teams.values():
+        if team.jira is not None and team.jira.project is None:
+            mine = set(store.team_item_keys(team.name))
+            projects += sorted({i.project for i in raw.items if i.key in mine})
     facts: list[tuple[TeamFlow, TeamFacts]] = []
     for team in settings.teams.values():
         flow = team.to_flow()

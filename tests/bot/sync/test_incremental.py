@@ -162,6 +162,57 @@ def test_without_an_events_feed_every_poll_checks_the_listings(
             {(p.repo, p.number) for p in stored_records(store).pulls})
 
 
+def test_items_deleted_in_jira_or_gone_from_a_teams_query_leave_the_store_within_a_day(
+    sandbox: Sandbox, world: World, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.settings import parse_settings
+    from bot.sync.jira_sync import MEMBERS_EVERY
+    from integrations.sandbox.runner import scenario_config
+
+    config = scenario_config(world)
+    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype != Incident'}
+    settings = parse_settings(config)
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    deleted = next(k for k in store.team_item_keys("payments") if store.links_of_items([k]))
+    world.jira.issues.pop(deleted)
+    retyped = next(k for k in store.team_item_keys("checkout")
+                   if world.jira.issues[k].status != "Done")
+    world.jira.issues[retyped].issue_type = "Incident"  # now outside checkout's JQL
+
+    make_engine_for(sandbox, settings, store).sync_all(SOON)
+    assert deleted in store.team_item_keys("payments")  # checked less than a day ago
+    with caplog.at_level(logging.INFO):
+        summary = make_engine_for(sandbox, settings, store).sync_all(NOW + MEMBERS_EVERY)
+
+    assert deleted not in store.team_item_keys("payments")
+    assert retyped not in store.team_item_keys("checkout")
+    assert not store.work_items([deleted, retyped])  # no other team has them: all gone
+    assert not store.links_of_items([deleted])
+    facts = stored_facts(store)
+    assert not [f for rows in facts.values() for f in rows
+                if getattr(f, "item_key", None) in (deleted, retyped)]
+    assert facts == recomputed_facts(store, settings)
+    left = {r.team: r.changed.get("left") for r in summary.reports if r.source == "jira"}
+    assert left == {"payments": 1, "checkout": 1}
+    assert sum(r.getMessage() == "sync.items_left" for r in caplog.records) == 2
+
+
+def test_a_query_that_suddenly_matches_nothing_removes_nothing(
+    sandbox: Sandbox, world: World, settings: Settings, store: Store,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.sync.jira_sync import MEMBERS_EVERY
+
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+    before = store.team_item_keys("checkout")
+    for key in before:  # as a lost browse permission looks from here
+        world.jira.issues.pop(key)
+    with caplog.at_level(logging.INFO):
+        make_engine_for(sandbox, settings, store).sync_all(NOW + MEMBERS_EVERY)
+    assert before and store.team_item_keys("checkout") == before
+    assert any(r.getMessage() == "sync.members_empty" for r in caplog.records)
+
+
 def test_a_second_sync_of_a_team_being_synced_says_so_and_skips_it(
     sandbox: Sandbox, settings: Settings, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:

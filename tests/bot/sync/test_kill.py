@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _state(store: Store) -> tuple[object, ...]:
-    """Everything a sync leaves, but the cursors' own write times and the time of the
-    listings' last check (the clock's: the children run on the real one)."""
+    """Everything a sync leaves, but the cursors' own write times and the times of the
+    last listings and membership checks (the clock's: the children run on the real one)."""
     with store.transaction(read_only=True) as c:
         cursors = sorted((r.team, r.source, r.scope,
-                          "" if r.scope.startswith("events ") else r.value, r.etag)
+                          "" if r.scope.startswith(("events ", "members ")) else r.value, r.etag)
                          for r in c.execute(select(t.sync_cursors)))
         teams = sorted(tuple(r) for r in c.execute(select(t.team_items)))
     return stored_records(store), stored_facts(store), cursors, teams

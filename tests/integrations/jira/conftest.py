@@ -36,7 +36,8 @@ def server(running: JiraServer, world: World) -> JiraServer:
     running.world = world
     running.clear_faults()
     running.reset_log()
-    for cap in ("search_changelog_cap", "issue_changelog_cap", "search_page_cap"):
+    for cap in ("search_changelog_cap", "issue_changelog_cap", "search_page_cap", "id_page_cap",
+                "server_search_cap"):
         vars(running).pop(cap, None)
     running.thin_versions = False
     return running

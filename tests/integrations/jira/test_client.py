@@ -155,6 +155,30 @@ def test_server_deployment_uses_classic_search_with_a_pat(
     assert len(changes) == sum(len(i.histories) for i in world.jira.issues.values())
 
 
+def test_member_keys_list_every_key_of_the_query_keys_only(
+    server: JiraServer, world: World, source: JiraSource
+) -> None:
+    server.id_page_cap = 7  # the adapter asks for 5,000 keys a page; the site gives fewer
+    listing = source.member_keys("project = PAY ORDER BY created DESC")
+    assert listing.keys == {k for k, i in world.jira.issues.items() if i.project == "PAY"}
+    queries = search_queries(server)
+    assert listing.requests == len(queries) == -(-len(listing.keys) // 7) > 1
+    assert all(q["fields"] == ["key"] and "expand" not in q for q in queries)
+    assert all(q["maxResults"] == ["5000"] for q in queries)
+    assert queries[0]["jql"] == ["(project = PAY) ORDER BY key ASC"]  # the team's order goes
+
+
+def test_member_keys_on_server_page_with_start_at(
+    server: JiraServer, make_source: Callable[..., JiraSource]
+) -> None:
+    world = server.world = build_world(issues=12, deployment_type="Server")
+    server.server_search_cap = 5
+    listing = make_source(pat=True).member_keys(ALL)
+    assert listing.keys == set(world.jira.issues) and listing.requests == 3
+    starts = [r.query["startAt"] for r in server.requests if r.path.endswith("/search")]
+    assert starts == [["0"], ["5"], ["10"]]
+
+
 def test_myself_timezone_and_projects(source: JiraSource) -> None:
     me = source.myself()
     assert (me.account_id, me.email, me.time_zone) == ("acc-bot", "bot@acme.example",
