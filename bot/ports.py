@@ -37,6 +37,7 @@ class IssuePage:
     changes: list[StatusChange] = field(default_factory=list)
     fix_versions: list[FixVersion] = field(default_factory=list)
     cursor: datetime | None = None
+    requests: int = 1  # what fetching this page cost (changelog and version pages included)
 
 
 @dataclass(frozen=True, slots=True)

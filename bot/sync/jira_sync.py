@@ -48,7 +48,7 @@ def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
     items = 0
     reached = since if cursor is not None else None
     for page in source.fetch_updated(job.jql, since, overlap=OVERLAP):
-        report.requests += 1
+        report.requests += page.requests
         with store.transaction() as conn:
             _commit_page(job, conn, page, report)
             if page.cursor is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 from urllib.parse import quote
@@ -77,6 +77,7 @@ class JiraSource:
         self.page_size = page_size
         self._client: JIRA | None = None
         self._tz: ZoneInfo | None = None
+        self.sent = 0  # HTTP requests sent so far, retries included
 
     # ---- plumbing --------------------------------------------------------------------
 
@@ -92,9 +93,16 @@ class JiraSource:
     def _connect(self) -> JIRA:
         c = self.config
         if c.pat:
-            return JIRA(server=c.url, token_auth=c.pat, timeout=c.timeout, max_retries=0)
-        return JIRA(server=c.url, basic_auth=(c.email or "", c.api_token or ""),
-                    timeout=c.timeout, max_retries=0)
+            client = JIRA(server=c.url, token_auth=c.pat, timeout=c.timeout, max_retries=0)
+        else:
+            client = JIRA(server=c.url, basic_auth=(c.email or "", c.api_token or ""),
+                          timeout=c.timeout, max_retries=0)
+        self.sent += 1  # the constructor's serverInfo, sent before a hook can see it
+        client._session.hooks["response"].append(self._count)
+        return client
+
+    def _count(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self.sent += 1
 
     @property
     def is_cloud(self) -> bool:
@@ -144,25 +152,27 @@ class JiraSource:
         self, team_query: str, since: datetime | None, *, overlap: timedelta
     ) -> Iterator[IssuePage]:
         """Pages of issues updated at or after ``since - overlap``, oldest update first."""
+        mark = self.sent  # the first page also carries the connection's start-up requests
         jql = convert.incremental_jql(team_query, since, overlap, self.timezone())
         log.info("jira.search since=%s", since.isoformat() if since else "beginning")
         pages = self._cloud_pages(jql) if self.is_cloud else self._server_pages(jql)
         for issues in pages:
-            yield self._page(issues)
+            page = self._page(issues)  # changelog and version pages it needed are its cost
+            yield replace(page, requests=self.sent - mark)
+            mark = self.sent
 
     def member_keys(self, team_query: str) -> MemberKeys:
         """Every key the team's query matches now: keys only, so Jira Cloud sends up to
         5,000 a page (Server/Data Center: its search cap, 1,000 by default)."""
+        mark = self.sent
         jql = convert.member_jql(team_query)
         size = KEYS_PAGE_CLOUD if self.is_cloud else KEYS_PAGE_SERVER
         pages = (self._cloud_pages(jql, KEY_FIELDS, size, None) if self.is_cloud
                  else self._server_pages(jql, KEY_FIELDS, size, None))
         keys: set[str] = set()
-        requests = 0
         for issues in pages:
-            requests += 1
             keys.update(str(issue["key"]) for issue in issues)
-        return MemberKeys(frozenset(keys), requests)
+        return MemberKeys(frozenset(keys), self.sent - mark)
 
     # ---- searching -------------------------------------------------------------------
 

@@ -106,6 +106,20 @@ def test_truncated_inline_changelog_is_completed_from_the_changelog_endpoint(
     assert changes == expected_changes(world, "WEB-4")  # 153, oldest first, no duplicates
     fetched = [r.query for r in server.requests if r.path.endswith("/issue/WEB-4/changelog")]
     assert [q["startAt"] for q in fetched] == [["0"], ["100"]]  # 113 missing: two pages
+    # every request is some page's cost: start-up, search and both changelog pages
+    assert sum(p.requests for p in pages) == len(server.requests) == source.sent >= 4
+
+
+def test_each_page_costs_what_it_sent_and_the_first_carries_the_start_up(
+    server: JiraServer, source: JiraSource
+) -> None:
+    server.search_page_cap = 7
+    pages = list(source.fetch_updated(ALL, None, overlap=NO_OVERLAP))
+    assert [p.requests for p in pages[1:]] == [1] * (len(pages) - 1)
+    assert sum(p.requests for p in pages) == len(server.requests) > len(pages)
+    server.reset_log()
+    again = list(source.fetch_updated(ALL, None, overlap=NO_OVERLAP))
+    assert [p.requests for p in again] == [1] * len(again) and len(server.requests) == len(again)
 
 
 def test_cursor_is_formatted_in_the_users_timezone_at_minute_precision(
@@ -162,7 +176,8 @@ def test_member_keys_list_every_key_of_the_query_keys_only(
     listing = source.member_keys("project = PAY ORDER BY created DESC")
     assert listing.keys == {k for k, i in world.jira.issues.items() if i.project == "PAY"}
     queries = search_queries(server)
-    assert listing.requests == len(queries) == -(-len(listing.keys) // 7) > 1
+    assert len(queries) == -(-len(listing.keys) // 7) > 1
+    assert listing.requests == len(server.requests)  # the searches and the connection's
     assert all(q["fields"] == ["key"] and "expand" not in q for q in queries)
     assert all(q["maxResults"] == ["5000"] for q in queries)
     assert queries[0]["jql"] == ["(project = PAY) ORDER BY key ASC"]  # the team's order goes
@@ -174,7 +189,7 @@ def test_member_keys_on_server_page_with_start_at(
     world = server.world = build_world(issues=12, deployment_type="Server")
     server.server_search_cap = 5
     listing = make_source(pat=True).member_keys(ALL)
-    assert listing.keys == set(world.jira.issues) and listing.requests == 3
+    assert listing.keys == set(world.jira.issues) and listing.requests == len(server.requests)
     starts = [r.query["startAt"] for r in server.requests if r.path.endswith("/search")]
     assert starts == [["0"], ["5"], ["10"]]
 
