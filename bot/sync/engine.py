@@ -13,6 +13,7 @@ and skips it), then runs Jira, then each GitHub repository. Failures stay local:
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -24,19 +25,23 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.errors import AuthError, IntegrationError, RateLimited
+from bot.flow.linking import extract_keys
+from bot.flow.model import ItemLink
 from bot.logs import event
 from bot.ports import CodeHost, IssueSource
 from bot.settings import Settings, TeamSettings
 from bot.store import Store
 from bot.store import tables as t
+from bot.sync import reads
 from bot.sync.context import TeamJob
 from bot.sync.github_sync import sync_repo
 from bot.sync.jira_sync import sync_jira
-from bot.sync.refresh import Refresher
+from bot.sync.refresh import Dirty, Refresher
 from bot.sync.report import ProgressFn, SourceReport, SyncSummary, no_progress
 
 log = logging.getLogger(__name__)
 LEASE_TTL = timedelta(minutes=10)  # renewed after every committed page
+LINKS, LINKED_PROJECTS = "links", "projects"  # sync_cursors row: projects PRs are linked by
 
 
 def team_query(team: TeamSettings) -> str | None:
@@ -128,6 +133,7 @@ class SyncEngine:
             if job.jql is not None and self.issues is not None:
                 reports.append(self._jira(job, self.issues, now))
             job = replace(job, projects=self.projects | self._query_projects())
+            self._link_new_projects(team.name, job.projects, now)
             if team.repos and self.code is not None:
                 reports += self._github(job, self.code, team.repos, now)
             return reports
@@ -227,6 +233,29 @@ class SyncEngine:
         )
         with self.store.transaction(read_only=True) as conn:
             return frozenset(str(p) for p in conn.execute(stmt).scalars())
+
+    def _link_new_projects(self, team: str, projects: frozenset[str], now: datetime) -> None:
+        """Link the stored PRs that name keys of projects linking did not know when they
+        were stored: a project a JQL team's query returned for the first time."""
+        with self.store.transaction() as conn:
+            cursor = self.store.get_cursor(conn, "", LINKS, LINKED_PROJECTS)
+            known = (set(json.loads(cursor.value)) if cursor is not None and cursor.value
+                     else set(self.projects))
+            new = frozenset(projects - known)
+            if not new:
+                return
+            dirty = Dirty()
+            for repo in sorted({r for s in self.settings.teams.values() for r in s.repos}):
+                links = [ItemLink(key, repo, pr.number) for pr in reads.pulls_of_repo(conn, repo)
+                         for key in sorted(extract_keys(pr.title, pr.head_ref, pr.body, new))]
+                self.store.upsert_item_links(links, conn=conn)
+                dirty.items.update(link.item_key for link in links)
+                dirty.add_prs(repo, sorted({link.pr_number for link in links}))
+            self.refresher.apply(conn, team, dirty)
+            self.store.set_cursor(conn, "", LINKS, LINKED_PROJECTS, json.dumps(sorted(projects)),
+                                  now=now)
+            event(log, "sync.relinked", team=team, projects=",".join(sorted(new)),
+                  items=len(dirty.items))
 
     # ---- the lease ---------------------------------------------------------------------
 

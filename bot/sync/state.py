@@ -9,7 +9,9 @@ Rows (team, source, scope):
 - ``(team, "github", "releases <repo>")``: the releases listing's ETag;
 - ``(team, "github", "events <repo>")``: the events feed's ETag, and when the listings
   were last checked (the recheck that covers what the feed never shows);
-- ``("", "github-compare", repo)``: JSON list of ``[base, head]`` tag pairs compared, ever.
+- ``("", "github-compare", repo)``: JSON list of ``[base, head]`` tag pairs compared, ever;
+- ``("", "links", "projects")``: JSON list of the Jira projects stored PRs were linked by
+  (configured ones plus those JQL teams' queries returned).
 """
 
 from __future__ import annotations

@@ -162,6 +162,33 @@ def test_without_an_events_feed_every_poll_checks_the_listings(
             {(p.repo, p.number) for p in stored_records(store).pulls})
 
 
+def test_prs_stored_before_a_jql_team_first_returned_their_project_are_linked_then(
+    sandbox: Sandbox, world: World, store: Store
+) -> None:
+    # Regression: linking knew only the projects seen so far, and an unchanged PR is never
+    # listed again, so PRs synced before the query first returned CHK stayed unlinked.
+    from bot.settings import parse_settings
+    from integrations.sandbox.runner import scenario_config
+
+    config = scenario_config(world)
+    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype = Nothing'}
+    make_engine_for(sandbox, parse_settings(config), store).sync_all(NOW)
+    assert not store.team_item_keys("checkout")
+    assert any(p.repo == "acme/checkout-web" for p in stored_records(store).pulls)
+    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK"'}
+    settings = parse_settings(config)
+
+    make_engine_for(sandbox, settings, store).sync_all(SOON)
+
+    expected = {(link.item_key, link.repo, link.pr_number)
+                for link in expected_records(world, jira_url=sandbox.jira.url).links
+                if link.item_key.startswith("CHK-")}
+    keys = store.team_item_keys("checkout")
+    stored = {(link.item_key, link.repo, link.pr_number) for link in store.links_of_items(keys)}
+    assert expected and stored == expected
+    assert stored_facts(store) == recomputed_facts(store, settings)
+
+
 def test_items_deleted_in_jira_or_gone_from_a_teams_query_leave_the_store_within_a_day(
     sandbox: Sandbox, world: World, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
