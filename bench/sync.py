@@ -6,9 +6,10 @@ the sync's own, not the sandbox World's). Usage: ``python bench/sync.py [SIZE]``
 
 Lower bound of a backfill's requests: one per 100 listed objects (Jira issues per team,
 PRs, releases and tags per repository), one reviews request per changed PR, one compare
-per consecutive pair of eligible releases, one versions request per Jira project. The
-events-feed request a backfill makes per repository (to keep its ETag) is counted in the
-requests used, not in the bound.
+per consecutive pair of eligible releases, one versions request per Jira project. What
+a backfill spends beyond that is counted in the requests used, not in the bound: one
+events-feed request per repository (to keep its ETag), one keys-only membership listing
+per team, and the Jira client's start-up requests.
 
 Then two passes without changes: the no-change poll (one conditional request per
 repository, on its events feed) and the hourly recheck of the listings (three).
