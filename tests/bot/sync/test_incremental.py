@@ -11,10 +11,10 @@ import pytest
 from sync_records import normalised, recomputed_facts, stored_facts, stored_records
 from sync_world import NOW, SINCE, make_engine_for
 
-from bot.settings import Settings
+from bot.settings import Settings, parse_settings
 from bot.store import Store
 from integrations.sandbox.expected import expected_records
-from integrations.sandbox.runner import Sandbox
+from integrations.sandbox.runner import Sandbox, scenario_config
 from integrations.sandbox.world import World
 
 SEARCH = "GET /rest/api/(?P<v>2|3|latest)/search/jql"
@@ -22,6 +22,24 @@ EVENTS = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/events"
 PULLS = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/pulls"
 RELEASES = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/releases"
 SOON = NOW + timedelta(minutes=10)  # the next poll: well inside the listings' recheck
+Link = tuple[str, str, int]
+
+
+def with_checkout_jql(world: World, jql: str) -> Settings:
+    """The scenario's settings with the checkout team reading Jira by ``jql``."""
+    config = scenario_config(world)
+    config["teams"]["checkout"]["jira"] = {"jql": jql}
+    return parse_settings(config)
+
+
+def checkout_links(sandbox: Sandbox, world: World, store: Store) -> tuple[set[Link], set[Link]]:
+    """The CHK items' PR links the world has, and those the store has."""
+    expected = {(link.item_key, link.repo, link.pr_number)
+                for link in expected_records(world, jira_url=sandbox.jira.url).links
+                if link.item_key.startswith("CHK-")}
+    keys = store.team_item_keys("checkout")
+    stored = {(link.item_key, link.repo, link.pr_number) for link in store.links_of_items(keys)}
+    return expected, stored
 
 
 def test_a_sync_without_changes_is_one_free_304_per_repository_and_one_jira_search_per_team(
@@ -167,24 +185,15 @@ def test_prs_stored_before_a_jql_team_first_returned_their_project_are_linked_th
 ) -> None:
     # Regression: linking knew only the projects seen so far, and an unchanged PR is never
     # listed again, so PRs synced before the query first returned CHK stayed unlinked.
-    from bot.settings import parse_settings
-    from integrations.sandbox.runner import scenario_config
-
-    config = scenario_config(world)
-    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype = Nothing'}
-    make_engine_for(sandbox, parse_settings(config), store).sync_all(NOW)
+    nothing = with_checkout_jql(world, 'project = "CHK" AND issuetype = Nothing')
+    make_engine_for(sandbox, nothing, store).sync_all(NOW)
     assert not store.team_item_keys("checkout")
     assert any(p.repo == "acme/checkout-web" for p in stored_records(store).pulls)
-    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK"'}
-    settings = parse_settings(config)
+    settings = with_checkout_jql(world, 'project = "CHK"')
 
     make_engine_for(sandbox, settings, store).sync_all(SOON)
 
-    expected = {(link.item_key, link.repo, link.pr_number)
-                for link in expected_records(world, jira_url=sandbox.jira.url).links
-                if link.item_key.startswith("CHK-")}
-    keys = store.team_item_keys("checkout")
-    stored = {(link.item_key, link.repo, link.pr_number) for link in store.links_of_items(keys)}
+    expected, stored = checkout_links(sandbox, world, store)
     assert expected and stored == expected
     assert stored_facts(store) == recomputed_facts(store, settings)
 
@@ -192,13 +201,9 @@ def test_prs_stored_before_a_jql_team_first_returned_their_project_are_linked_th
 def test_items_deleted_in_jira_or_gone_from_a_teams_query_leave_the_store_within_a_day(
     sandbox: Sandbox, world: World, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from bot.settings import parse_settings
     from bot.sync.jira_sync import MEMBERS_EVERY
-    from integrations.sandbox.runner import scenario_config
 
-    config = scenario_config(world)
-    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype != Incident'}
-    settings = parse_settings(config)
+    settings = with_checkout_jql(world, 'project = "CHK" AND issuetype != Incident')
     make_engine_for(sandbox, settings, store).sync_all(NOW)
     deleted = next(k for k in store.team_item_keys("payments") if store.links_of_items([k]))
     world.jira.issues.pop(deleted)
@@ -274,12 +279,7 @@ def test_the_lease_of_a_killed_sync_on_this_host_is_taken_over(
 def test_a_team_with_its_own_jql_records_the_items_its_query_returned(
     sandbox: Sandbox, world: World, store: Store
 ) -> None:
-    from bot.settings import parse_settings
-    from integrations.sandbox.runner import scenario_config
-
-    config = scenario_config(world)
-    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK" AND issuetype != Incident'}
-    settings = parse_settings(config)
+    settings = with_checkout_jql(world, 'project = "CHK" AND issuetype != Incident')
     make_engine_for(sandbox, settings, store).sync_all(NOW)
     wanted = sorted(i.key for i in world.jira.issues.values()
                     if i.project == "CHK" and i.issue_type != "Incident")
@@ -293,15 +293,6 @@ def test_a_jql_teams_items_link_to_pull_requests(
 ) -> None:
     # Regression (review of #4): linking only knew configured project keys, so a team that
     # reads Jira by JQL had no PR ↔ item links (no PR pickups, no delivery).
-    from bot.settings import parse_settings
-    from integrations.sandbox.runner import scenario_config
-
-    config = scenario_config(world)
-    config["teams"]["checkout"]["jira"] = {"jql": 'project = "CHK"'}
-    make_engine_for(sandbox, parse_settings(config), store).sync_all(NOW)
-    expected = {(link.item_key, link.repo, link.pr_number)
-                for link in expected_records(world, jira_url=sandbox.jira.url).links
-                if link.item_key.startswith("CHK-")}
-    keys = store.team_item_keys("checkout")
-    stored = {(link.item_key, link.repo, link.pr_number) for link in store.links_of_items(keys)}
+    make_engine_for(sandbox, with_checkout_jql(world, 'project = "CHK"'), store).sync_all(NOW)
+    expected, stored = checkout_links(sandbox, world, store)
     assert expected and stored == expected
