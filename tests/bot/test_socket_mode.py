@@ -111,6 +111,19 @@ def test_socket_mode_acks_envelopes_replies_reconnects_and_stops_on_sigterm(
     assert sockets.wait_ack(envelope)["envelope_id"] == envelope
     assert "nothing Crosswalk follows" in _reply_text(box, response_url)
 
+    # Events come as events_api envelopes: the whole event callback as the payload.
+    home = {"type": "app_home_opened", "user": ALICE, "channel": "D0ALICE", "tab": "home",
+            "event_ts": "1763560800.000200"}
+    envelope = sockets.push("events_api", {
+        "token": "legacy-verification-token", "team_id": TEAM, "api_app_id": "A0SANDBOX1",
+        "event": home, "type": "event_callback", "event_id": "Ev0HOME1",
+        "event_time": 1763560800, "authorizations": [
+            {"team_id": TEAM, "user_id": "U0BOT", "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False, "event_context": "4-home"})
+    assert sockets.wait_ack(envelope) == {"envelope_id": envelope}
+    view = wait_for(lambda: box.slack.home_view(ALICE))
+    assert view is not None and view["type"] == "home" and view["blocks"]
+
     # Slack recycles connections: "disconnect" → a fresh URL, a new socket, same service.
     sockets.disconnect("refresh_requested")
     sockets.wait_connected(count=2)
