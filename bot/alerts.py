@@ -2,9 +2,10 @@
 
 Per team: handoffs waiting past ``alerts.handoff_waiting`` → one channel post naming the item,
 its wait and the people involved, plus a DM to each ``product`` and ``engineering`` person;
-PRs with no human review past ``review_waiting`` → a DM to the team's ``engineering`` people
-naming the requested reviewers (the config maps people by email only and GitHub gives logins,
-so reviewers are named, never guessed into Slack users); merged work not released past
+PRs with no human review past ``review_waiting`` → a DM to each requested reviewer whose
+GitHub login ``people.github`` maps to an email with a Slack user; when there is none (no
+mapping, or no such Slack user), a DM to the team's ``engineering`` people naming the
+requested reviewers (logins are never guessed into Slack users); merged work not released past
 ``unreleased`` → one channel post per repository. The rules are ``bot.flow.alerts.evaluate``.
 
 Quiet and exact: every (alert key, level, recipient) is claimed in the ledger before it is
@@ -49,6 +50,7 @@ from bot.slack.render.alerts import (
     handoff_dm,
     mark_acknowledged,
     mark_snoozed,
+    review_reviewer_dm,
     review_team_dm,
     unreleased_channel_message,
 )
@@ -97,6 +99,7 @@ class _Team:
     channel: str
     people: list[Recipient]
     reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "repo#n" → logins
+    asked: set[tuple[str, str]] = field(default_factory=set)  # ("repo#n", user): a reviewer
     current: dict[str, Alert] = field(default_factory=dict)  # every key over threshold now
     rules: dict[str, Any] = field(default_factory=dict)  # evaluate()'s inputs but sent/snoozes
 
@@ -163,9 +166,13 @@ class AlertService:
         ]
         reviews = []
         for pr in self.store.open_prs_without_review(flow.repos):
-            team.reviewers[f"{pr.repo}#{pr.number}"] = pr.requested_reviewers
+            name = f"{pr.repo}#{pr.number}"
+            team.reviewers[name] = pr.requested_reviewers
+            emails = [settings.people.email_of_login(login) for login in pr.requested_reviewers]
+            asked = directory.recipients([e for e in emails if e is not None], tz)
+            team.asked.update((name, r.user_id) for r in asked)
             reviews.append(PendingReview(pr.repo, pr.number, pr.title, pr.url, pr.created_at,
-                                         tuple(engineering)))
+                                         tuple(asked or engineering)))
         by_repo: dict[str, list[UnreleasedPr]] = {}
         for pr in self.store.merged_unreleased_prs(flow.repos):
             if pr.merged_at is not None:
@@ -270,7 +277,10 @@ class AlertService:
                 return handoff_channel_message(alert, about, people=people, day_hours=day_hours)
             return handoff_dm(alert, about, day_hours=day_hours)
         if isinstance(about, PendingReview):
-            logins = team.reviewers.get(f"{about.repo}#{about.number}", ())
+            name = f"{about.repo}#{about.number}"
+            if (name, recipient) in team.asked:
+                return review_reviewer_dm(alert, about, day_hours=day_hours)
+            logins = team.reviewers.get(name, ())
             return review_team_dm(alert, about, reviewers=logins, day_hours=day_hours)
         return unreleased_channel_message(alert, about, tz=team.flow.calendar.timezone,
                                           day_hours=day_hours)

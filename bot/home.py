@@ -2,11 +2,11 @@
 
 "Their teams" are the teams listing the user among their people (config emails resolved
 through the Slack user cache). Handoffs wait on the whole team (product to answer, engineering
-to pick up), so every open handoff of the user's teams is shown. Reviews: the config maps
-people by email only and GitHub names reviewers by login, so — like the review alerts — the
-pull requests of a team's repositories still waiting for a first review are shown to its
-``engineering`` people rather than guessing logins. Outcomes are ``crosswalk report``'s
-numbers for this week and last week.
+to pick up), so every open handoff of the user's teams is shown. Reviews: the pull requests of
+a team's repositories still waiting for a first review are shown to its ``engineering``
+people, and to each requested reviewer whose GitHub login ``people.github`` maps to the
+user (logins are never guessed). Outcomes are ``crosswalk report``'s numbers for this week
+and last week.
 """
 
 from __future__ import annotations
@@ -55,11 +55,15 @@ class HomeService:
         reviews: list[WaitingReview] = []
         outcomes: list[TeamOutcomes] = []
         for team in self.settings.teams.values():
+            logins = self._logins_of(people, team, user_id)
             if user_id not in team_user_ids(people, team):
+                reviews += self._reviews(team, now, logins) if logins else []
                 continue
             handoffs += self._handoffs(team, now)
             if user_id in team_user_ids(people, team, ("engineering",)):
                 reviews += self._reviews(team, now)
+            elif logins:
+                reviews += self._reviews(team, now, logins)
             flow = team.to_flow()
             week = week_of(flow, None, now)
             outcomes.append(TeamOutcomes(
@@ -82,12 +86,23 @@ class HomeService:
                                       item.url if item else "", hours))
         return out
 
-    def _reviews(self, team: TeamSettings, now: datetime) -> list[WaitingReview]:
+    @staticmethod
+    def _logins_of(people: People, team: TeamSettings, user_id: str) -> set[str]:
+        """The GitHub logins ``team``'s ``people.github`` maps to ``user_id`` (lower case)."""
+        tz = team.calendar.timezone
+        return {login.lower() for login, email in team.people.github.items()
+                if any(r.user_id == user_id for r in people.recipients([email], tz))}
+
+    def _reviews(
+        self, team: TeamSettings, now: datetime, logins: set[str] | None = None
+    ) -> list[WaitingReview]:
+        """The team's PRs waiting for a first review; with ``logins``, those asking them."""
         calendar = calendar_for(team.calendar)
         return [
             WaitingReview(p.repo, p.number, p.title, p.url,
                           calendar.working_seconds(p.created_at, now) / 3600.0)
             for p in self.store.open_prs_without_review(team.repos)
+            if logins is None or logins & {r.lower() for r in p.requested_reviewers}
         ]
 
     def _day_hours(self, outcomes: list[TeamOutcomes]) -> float:

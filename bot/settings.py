@@ -22,6 +22,7 @@ from pydantic import (
     PrivateAttr,
     ValidationError,
     field_serializer,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -34,6 +35,8 @@ from bot.settings_types import (
     CountryCode,
     Duration,
     Email,
+    FrozenDict,
+    GitHubLogin,
     ProjectKey,
     Regex,
     RepoName,
@@ -109,6 +112,25 @@ class People(_Frozen):
 
     product: tuple[Email, ...] = ()
     engineering: tuple[Email, ...] = ()
+    github: Mapping[GitHubLogin, Email] = Field(
+        default_factory=dict, validate_default=True,
+        description="GitHub login → email: review alerts go to the requested reviewers "
+        "found here (to the engineering people when none is).",
+    )
+
+    @field_validator("github", mode="after")
+    @classmethod
+    def _read_only(cls, github: Mapping[str, str]) -> Mapping[str, str]:
+        return FrozenDict(github)
+
+    @field_serializer("github")
+    def _dump_github(self, github: Mapping[str, str]) -> dict[str, str]:
+        return dict(github)
+
+    def email_of_login(self, login: str) -> str | None:
+        """The email configured for a GitHub login (logins compare case-insensitively)."""
+        wanted = login.lower()
+        return next((e for name, e in self.github.items() if name.lower() == wanted), None)
 
 
 class WorkflowSettings(_Frozen):

@@ -31,6 +31,25 @@ _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 _DURATION_RE = re.compile(r"^([1-9][0-9]*)([dhm])$")
 
 
+class FrozenDict(dict[str, str]):
+    """A dict that cannot be changed (settings are immutable), yet copies and pickles."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("settings cannot be changed after loading")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+    __ior__ = _refuse  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+    def __deepcopy__(self, memo: dict[int, object]) -> FrozenDict:
+        return self
+
+    def __reduce__(self) -> tuple[type[FrozenDict], tuple[dict[str, str]]]:
+        return FrozenDict, (dict(self),)
+
+
 def shown(value: object) -> str:
     """How a bad value is quoted in a message: strings in double quotes, others as in YAML."""
     if isinstance(value, str):
@@ -244,6 +263,7 @@ _REPO = r"[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+"
 _CHANNEL = r"[CG][A-Z0-9]{2,}|#[a-z0-9][a-z0-9._-]{0,79}"
 _USER = r"[UW][A-Z0-9]{2,}"
 _EMAIL = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+_LOGIN = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
 _SLASH = r"/[a-z0-9_-]{1,31}"
 _TEAM = r"[a-z0-9][a-z0-9_-]{0,39}"
 _TEXT = r".*\S.*"
@@ -276,6 +296,11 @@ Email = Annotated[
     str,
     _matcher("email", _EMAIL, 'expected an email address like "alice@acme.example"'),
     _schema(_EMAIL, "alice@acme.example"),
+]
+GitHubLogin = Annotated[
+    str,
+    _matcher("github_login", _LOGIN, 'expected a GitHub login like "bob-smith"'),
+    _schema(_LOGIN, "bob-smith"),
 ]
 SlashCommand = Annotated[
     str,

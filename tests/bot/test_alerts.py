@@ -25,6 +25,7 @@ from integrations.sandbox.slack_server import SlackServer
 
 sys.path.insert(0, str(Path(__file__).parent))
 from test_digest_support import (  # type: ignore[import-not-found, unused-ignore]
+    ALICE,
     BOB,
     CAROL,
     CHANNEL,
@@ -215,6 +216,29 @@ def test_pr_waiting_for_review_dms_engineering_naming_the_reviewers(
     assert "dave-gh" in body and "&lt;!channel&gt;" in body
     assert top_level(server) == []
     assert_no_unescaped_markup(server)
+
+
+def test_pr_waiting_for_review_dms_the_requested_reviewers_people_github_maps(
+    store: Store, server: SlackServer,
+) -> None:
+    add_pull(store, pull(7, "PAY-5 tidy", utc(16, 9),
+                         requested_reviewers=("Alice-GH", "dave-gh")))
+    svc = alerts(store, server, **PEOPLE, github={"alice-gh": "alice@acme.example"})
+    sent = run(svc, utc(17, 18))  # 10:00 for Alice in Los Angeles
+    assert [(s.alert_key, s.recipient) for s in sent] == [("review:acme/api#7", ALICE)]
+    [dm] = server.dms_to(ALICE)
+    assert "You are a requested reviewer" in texts([dm])
+    assert server.dms_to(BOB) == []  # engineering hears only when no reviewer can be reached
+
+
+def test_a_mapped_reviewer_without_a_slack_user_falls_back_to_engineering(
+    store: Store, server: SlackServer,
+) -> None:
+    add_pull(store, pull(7, "PAY-5 tidy", utc(16, 9), requested_reviewers=("dave-gh",)))
+    svc = alerts(store, server, **PEOPLE, github={"dave-gh": "dave@elsewhere.example"})
+    sent = run(svc, utc(17, 10))
+    assert [(s.alert_key, s.recipient) for s in sent] == [("review:acme/api#7", BOB)]
+    assert "dave-gh" in texts(server.dms_to(BOB))
 
 
 def test_merged_unreleased_work_posts_one_channel_message_per_repository(

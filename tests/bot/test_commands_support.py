@@ -67,7 +67,10 @@ def utc(day: int, hour: int = 0, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
 
 
-def config(*, admins: tuple[str, ...] = (), command: str = "/crosswalk") -> dict[str, Any]:
+def config(
+    *, admins: tuple[str, ...] = (), command: str = "/crosswalk",
+    github_people: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """One team (payments: PAY, acme/api, C0PAYMENTS; alice product, bob engineering)."""
     return {
         "timezone": "Europe/London",
@@ -79,7 +82,8 @@ def config(*, admins: tuple[str, ...] = (), command: str = "/crosswalk") -> dict
                 "github": {"repos": [REPO]},
                 "slack": {"channel": CHANNEL},
                 "people": {"product": ["alice@acme.example"],
-                           "engineering": ["bob@acme.example"]},
+                           "engineering": ["bob@acme.example"],
+                           "github": dict(github_people or {})},
                 "workflow": {
                     "handoff": ["Ready for Development"], "started": ["In Progress"],
                     "returned": ["Needs Clarification"], "done": ["Done"],

@@ -70,6 +70,7 @@ def new_store(tmp_path: Path, template_dir: Path) -> tuple[Store, str]:
 def config(
     *, product: Iterable[str] = ("alice@acme.example",),
     engineering: Iterable[str] = ("bob@acme.example",), alerts: dict[str, str] | None = None,
+    github: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """A one-team config (payments: PAY, acme/api, C0PAYMENTS) as plain data."""
     return {
@@ -79,7 +80,8 @@ def config(
                 "jira": {"project": "PAY"},
                 "github": {"repos": ["acme/api"]},
                 "slack": {"channel": CHANNEL},
-                "people": {"product": list(product), "engineering": list(engineering)},
+                "people": {"product": list(product), "engineering": list(engineering),
+                           "github": dict(github or {})},
                 "workflow": {
                     "handoff": ["Ready for Development"], "started": ["In Progress"],
                     "returned": ["Needs Clarification"], "done": ["Done"],

@@ -20,6 +20,7 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     crosswalk,
     fill,
     new_store,
+    settings,
     slack_server,
     texts,
 )
@@ -62,6 +63,18 @@ def test_engineer_also_sees_pull_requests_waiting_for_a_first_review(app: Crossw
 def test_someone_in_no_team_sees_nothing_waiting_and_no_team(app: Crosswalk) -> None:
     body = _text(app, CAROL)
     assert "Nothing is waiting on you" in body and "payments" not in body
+
+
+def test_a_reviewer_people_github_maps_sees_the_reviews_asked_of_them(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, slack: SlackServer,
+) -> None:
+    store, _ = new_store(tmp_path, tmp_path_factory.getbasetemp())
+    fill(store)  # acme/api#7 waits for a review requested from GitHub login "carol"
+    mapped = crosswalk(store, slack, settings(github_people={"Carol": "carol@acme.example"}))
+    body = texts({"blocks": mapped.home.view(CAROL, NOW)["blocks"]})
+    assert "_Reviews requested from you_" in body and "acme/api#7" in body
+    assert "PAY-1" not in body and "This week" not in body  # still in no team
+    store.engine.dispose()
 
 
 def test_outside_text_is_escaped_in_the_home_view(app: Crosswalk) -> None:

@@ -154,6 +154,9 @@ def test_settings_cannot_be_changed_after_loading() -> None:
         team.github.repos.append("acme/x")  # type: ignore[union-attr]
     with pytest.raises(AttributeError):
         settings.poll_interval.amount = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        team.people.github["someone"] = "someone@acme.example"  # type: ignore[index]
+    assert team.people.email_of_login("BOB-SMITH") == "bob@acme.example"
     assert settings == load_settings(EXAMPLE)
 
 

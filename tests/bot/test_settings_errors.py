@@ -127,6 +127,16 @@ CASES: list[tuple[tuple[tuple[str, object], ...], str]] = [
         f'{T}.people.product[0]: expected an email address like "alice@acme.example", got "alice"',
     ),
     (((f"{T}.people", {"design": []}),), f"{T}.people.design: unknown key"),
+    (
+        ((f"{T}.people", {"github": {"bob-smith": "bob"}}),),
+        f'{T}.people.github.bob-smith: expected an email address like "alice@acme.example", '
+        'got "bob"',
+    ),
+    (
+        ((f"{T}.people", {"github": {"bob smith": "bob@acme.example"}}),),
+        f'{T}.people.github."bob smith": expected a GitHub login like "bob-smith", '
+        'got "bob smith"',
+    ),
     (((f"{T}.workflow", DELETE),), f"{T}.workflow: required key is missing (the team has jira)"),
     (((f"{T}.workflow.handoff", DELETE),), f"{T}.workflow.handoff: required key is missing"),
     (((f"{T}.workflow.done", "Done"),), f'{T}.workflow.done: expected a list, got "Done"'),

@@ -86,10 +86,12 @@ def review_dm(alert: Alert, review: PendingReview, *, day_hours: float = 8.0) ->
 def review_team_dm(
     alert: Alert, review: PendingReview, *, reviewers: Sequence[str], day_hours: float = 8.0
 ) -> Reply:
-    """DM to the team's engineering people about a PR waiting for its first review.
+    """DM to the team's engineering people about a PR waiting for its first review, when
+    no requested reviewer can be reached directly (``people.github`` maps none of them to a
+    Slack user).
 
-    ``reviewers`` are the requested reviewers' GitHub logins (outside text, escaped): the
-    config maps people by email only, so they are named, not mentioned.
+    ``reviewers`` are the requested reviewers' GitHub logins (outside text, escaped): named,
+    never guessed into Slack mentions.
     """
     name = f"{review.repo}#{review.number}"
     waited = fmt_seconds_working(alert.waited_working_seconds, day_hours)
@@ -100,6 +102,19 @@ def review_team_dm(
         "nudge them?"
     )
     text = f"{esc(name)} has waited {waited} for a first review"
+    return text, [section(body), alert_actions(alert.alert_key)]
+
+
+def review_reviewer_dm(alert: Alert, review: PendingReview, *, day_hours: float = 8.0) -> Reply:
+    """DM to a requested reviewer (``people.github`` maps their login) about a PR waiting for
+    its first review."""
+    name = f"{review.repo}#{review.number}"
+    waited = fmt_seconds_working(alert.waited_working_seconds, day_hours)
+    body = (
+        f":eyes: You are a requested reviewer of {link(review.url, name)} {esc(review.title)}: "
+        f"it has waited *{waited}* for a first review{_reminder(alert)}. Can you review it?"
+    )
+    text = f"{esc(name)} has waited {waited} for your review"
     return text, [section(body), alert_actions(alert.alert_key)]
 
 
