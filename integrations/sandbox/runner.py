@@ -94,6 +94,7 @@ def scenario_config(world: World) -> dict[str, Any]:
     """The config (DESIGN.md "Config") as plain data."""
     admins = [u.id for u in world.slack.users.values()
               if world.teams and u.email == world.teams[0].product_emails[0]]
+    logins = {u.email: u.login for u in world.github.users.values() if u.email}
     return {
         "timezone": "Europe/London",
         "working_hours": {"start": "09:00", "end": "17:00"},
@@ -103,11 +104,11 @@ def scenario_config(world: World) -> dict[str, Any]:
         "poll_interval": "10m",
         "initial_history": "180d",  # the scenario reaches ~23 weeks back (baseline releases)
         "admins": admins,
-        "teams": {team.name: _team(team) for team in world.teams},
+        "teams": {team.name: _team(team, logins) for team in world.teams},
     }
 
 
-def _team(team: ScenarioTeam) -> dict[str, Any]:
+def _team(team: ScenarioTeam, logins: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if team.timezone != "Europe/London":
         out["timezone"] = team.timezone
@@ -118,7 +119,9 @@ def _team(team: ScenarioTeam) -> dict[str, Any]:
         "github": {"repos": list(team.repos)},
         "slack": {"channel": team.channel_id},
         "people": {"product": list(team.product_emails),
-                   "engineering": list(team.engineering_emails)},
+                   "engineering": list(team.engineering_emails),
+                   # the engineers' GitHub logins: review alerts reach the reviewers asked
+                   "github": {logins[e]: e for e in team.engineering_emails if e in logins}},
         "workflow": {"handoff": list(team.handoff), "started": list(team.started),
                      "returned": list(team.returned), "done": list(team.done)},
         "releases": {"source": team.release_source, "hotfix_pattern": "(?i)hotfix",
