@@ -50,7 +50,7 @@ from bot.slack.render.alerts import (
     handoff_dm,
     mark_acknowledged,
     mark_snoozed,
-    review_reviewer_dm,
+    review_dm,
     review_team_dm,
     unreleased_channel_message,
 )
@@ -279,7 +279,7 @@ class AlertService:
         if isinstance(about, PendingReview):
             name = f"{about.repo}#{about.number}"
             if (name, recipient) in team.asked:
-                return review_reviewer_dm(alert, about, day_hours=day_hours)
+                return review_dm(alert, about, day_hours=day_hours)
             logins = team.reviewers.get(name, ())
             return review_team_dm(alert, about, reviewers=logins, day_hours=day_hours)
         return unreleased_channel_message(alert, about, tz=team.flow.calendar.timezone,

@@ -227,7 +227,7 @@ def test_pr_waiting_for_review_dms_the_requested_reviewers_people_github_maps(
     sent = run(svc, utc(17, 18))  # 10:00 for Alice in Los Angeles
     assert [(s.alert_key, s.recipient) for s in sent] == [("review:acme/api#7", ALICE)]
     [dm] = server.dms_to(ALICE)
-    assert "You are a requested reviewer" in texts([dm])
+    assert "you are a requested reviewer" in texts([dm])
     assert server.dms_to(BOB) == []  # engineering hears only when no reviewer can be reached
 
 

@@ -72,7 +72,8 @@ def handoff_dm(alert: Alert, handoff: OpenHandoff, *, day_hours: float = 8.0) ->
 
 
 def review_dm(alert: Alert, review: PendingReview, *, day_hours: float = 8.0) -> Reply:
-    """DM to a requested reviewer of a pull request waiting for its first review."""
+    """DM to a requested reviewer (``people.github`` maps their login to a Slack user) of a
+    pull request waiting for its first review."""
     name = f"{review.repo}#{review.number}"
     waited = fmt_seconds_working(alert.waited_working_seconds, day_hours)
     body = (
@@ -102,19 +103,6 @@ def review_team_dm(
         "nudge them?"
     )
     text = f"{esc(name)} has waited {waited} for a first review"
-    return text, [section(body), alert_actions(alert.alert_key)]
-
-
-def review_reviewer_dm(alert: Alert, review: PendingReview, *, day_hours: float = 8.0) -> Reply:
-    """DM to a requested reviewer (``people.github`` maps their login) about a PR waiting for
-    its first review."""
-    name = f"{review.repo}#{review.number}"
-    waited = fmt_seconds_working(alert.waited_working_seconds, day_hours)
-    body = (
-        f":eyes: You are a requested reviewer of {link(review.url, name)} {esc(review.title)}: "
-        f"it has waited *{waited}* for a first review{_reminder(alert)}. Can you review it?"
-    )
-    text = f"{esc(name)} has waited {waited} for your review"
     return text, [section(body), alert_actions(alert.alert_key)]
 
 
