@@ -40,25 +40,9 @@ from test_digest_support import (  # type: ignore[import-not-found, unused-ignor
     top_level,
     utc,
 )
-from test_digest_support import make_world as make_slack_world
 
 PEOPLE: dict[str, Any] = {"product": ("carol@acme.example",), "engineering": ("bob@acme.example",)}
 KEY = "handoff:PAY-5:0"
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    with SlackServer(make_slack_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_slack_world()
-    running.clear_faults()
-    running.reset_log()
-    return running
 
 
 @pytest.fixture

@@ -27,16 +27,9 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     fill,
     messenger,
     new_store,
-    slack_server,
     wait_for,
 )
 from test_commands_support import settings as team_settings
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackServer]:
-    with slack_server() as server:
-        yield server
 
 
 @pytest.fixture

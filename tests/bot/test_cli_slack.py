@@ -32,25 +32,9 @@ from test_digest_support import (  # type: ignore[import-not-found, unused-ignor
     top_level,
     utc,
 )
-from test_digest_support import make_world as make_slack_world
 
 ROOT = Path(__file__).resolve().parents[2]
 EMPTY: dict[str, str | None] = {name: None for name in DESCRIPTIONS}
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    with SlackServer(make_slack_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_slack_world()
-    running.clear_faults()
-    running.reset_log()
-    return running
 
 
 @pytest.fixture

@@ -31,16 +31,9 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     fill,
     messenger,
     new_store,
-    slack_server,
     texts,
 )
 from test_commands_support import settings as team_settings
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackServer]:
-    with slack_server() as server:
-        yield server
 
 
 @pytest.fixture

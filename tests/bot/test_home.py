@@ -21,15 +21,8 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     fill,
     new_store,
     settings,
-    slack_server,
     texts,
 )
-
-
-@pytest.fixture(scope="module")
-def slack() -> Iterator[SlackServer]:
-    with slack_server() as server:
-        yield server
 
 
 @pytest.fixture

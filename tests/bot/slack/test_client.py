@@ -6,7 +6,7 @@ import logging
 import secrets
 import socket
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,24 +23,7 @@ from slack_world import (  # type: ignore[import-not-found, unused-ignore]
     BOB,
     CHANNEL,
     TOKEN,
-    make_world,
 )
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    with SlackServer(make_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_world()
-    running.clear_faults()
-    running.reset_log()
-    running.revoked_tokens.clear()
-    return running
 
 
 def messenger(server: SlackServer, token: str = TOKEN, **kwargs: Any) -> Messenger:
