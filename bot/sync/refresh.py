@@ -95,10 +95,11 @@ class Refresher:
 
     # ---- items -------------------------------------------------------------------------
 
-    def _owner(self, team: str, owners: list[str]) -> TeamFlow | None:
-        if team in owners and team in self.teams:
-            return self.teams[team]
-        return next((self.teams[o] for o in owners if o in self.teams), None)
+    def _owner(self, owners: list[str]) -> TeamFlow | None:
+        """Whose workflow and repositories derive an item: of the teams whose query returned
+        it, the first in the config (whichever team's sync is running, so the facts of an
+        item two teams share never depend on which synced last)."""
+        return next((flow for name, flow in self.teams.items() if name in owners), None)
 
     def _items(self, conn: Connection, team: str, keys: list[str], dirty: Dirty) -> None:
         owners = reads.teams_of_items(conn, keys)
@@ -133,7 +134,7 @@ class Refresher:
         incidents: list[IncidentFact] = []
         done: list[str] = []
         for item in items:
-            flow = self._owner(team, owners.get(item.key, []))
+            flow = self._owner(owners.get(item.key, []))
             if flow is None:
                 continue  # no configured team's query returned it (yet)
             done.append(item.key)
@@ -161,22 +162,39 @@ class Refresher:
     def _team_releases(self, conn: Connection, flow: TeamFlow) -> list[Release]:
         return [r for repo in flow.repos for r in self.store.releases_of(repo, conn=conn)]
 
-    def _releases(self, conn: Connection, flow: TeamFlow) -> None:
+    def _incidents(self, conn: Connection, flow: TeamFlow) -> list[IncidentFact]:
+        """The team's incident items, each attributed to the release before it."""
         releases = self._team_releases(conn, flow)
         keys = reads.team_items_of_types(conn, flow.name, flow.incident_types)
-        items = self.store.work_items(keys, conn=conn)
-        incidents = [attribute_incident(i, releases) for i in items]
+        return [attribute_incident(i, releases) for i in self.store.work_items(keys, conn=conn)]
+
+    def _releases(self, conn: Connection, flow: TeamFlow) -> None:
+        """The team's incident facts, and the release facts of its repositories.
+
+        A repository several teams list is judged once, the same for all of them: with the
+        hotfix pattern and failure window of the first team in the config that lists it,
+        against the incidents of every team that lists it (a release that failed, failed
+        for everyone who shipped in it).
+        """
+        incidents = self._incidents(conn, flow)
         self.store.upsert_incident_facts(incidents, conn=conn)
         for repo in flow.repos:
-            mine = [r for r in releases if r.repo == repo]
+            mine = self.store.releases_of(repo, conn=conn)
             if not mine:
                 continue
+            sharing = [t for t in self.teams.values() if repo in t.repos]
+            judge = sharing[0] if sharing else flow
+            against = {i.item_key: i for i in incidents}
+            for other in sharing:
+                if other.name != flow.name:
+                    against.update((i.item_key, i) for i in self._incidents(conn, other)
+                                   if i.item_key not in against)
             facts = derive_release_facts(
                 mine,
                 reads.pulls_of_repo(conn, repo),
                 self.store.containments_of(repo, conn=conn),
-                incidents,
-                flow.hotfix_pattern,
-                flow.failure_window,
+                list(against.values()),
+                judge.hotfix_pattern,
+                judge.failure_window,
             )
             self.store.upsert_release_facts(facts, conn=conn)

@@ -198,6 +198,25 @@ def test_prs_stored_before_a_jql_team_first_returned_their_project_are_linked_th
     assert stored_facts(store) == recomputed_facts(store, settings)
 
 
+def test_a_repository_two_teams_list_is_judged_once_with_every_teams_incidents(
+    sandbox: Sandbox, world: World, store: Store
+) -> None:
+    # Regression: each team's pass rewrote the shared repository's release facts with its
+    # own incidents only, so the last team to sync decided which releases had failed.
+    config = scenario_config(world)
+    config["teams"]["zeta"] = {"github": {"repos": ["acme/payments-api"]},
+                               "slack": {"channel": "#zeta"}}
+    settings = parse_settings(config)
+    make_engine_for(sandbox, settings, store).sync_all(NOW)
+
+    alone = {k: v for k, v in config["teams"].items() if k != "zeta"}
+    reference = recomputed_facts(store, parse_settings({**config, "teams": alone}))
+    stored = [f for f in stored_facts(store)["releases"] if f.repo == "acme/payments-api"]
+    assert stored == [f for f in reference["releases"] if f.repo == "acme/payments-api"]
+    assert any(f.failed and any(r.startswith("incident") for r in f.failure_reasons)
+               for f in stored)  # payments' incidents still fail payments-api releases
+
+
 def test_items_deleted_in_jira_or_gone_from_a_teams_query_leave_the_store_within_a_day(
     sandbox: Sandbox, world: World, store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
