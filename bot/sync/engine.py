@@ -237,13 +237,14 @@ class SyncEngine:
     def _link_new_projects(self, team: str, projects: frozenset[str], now: datetime) -> None:
         """Link the stored PRs that name keys of projects linking did not know when they
         were stored: a project a JQL team's query returned for the first time."""
-        with self.store.transaction() as conn:
+        with self.store.transaction(read_only=True) as conn:  # every poll: no write lock
             cursor = self.store.get_cursor(conn, "", LINKS, LINKED_PROJECTS)
-            known = (set(json.loads(cursor.value)) if cursor is not None and cursor.value
-                     else set(self.projects))
-            new = frozenset(projects - known)
-            if not new:
-                return
+        known = (set(json.loads(cursor.value)) if cursor is not None and cursor.value
+                 else set(self.projects))
+        new = frozenset(projects - known)
+        if not new:
+            return
+        with self.store.transaction() as conn:
             dirty = Dirty()
             for repo in sorted({r for s in self.settings.teams.values() for r in s.repos}):
                 links = [ItemLink(key, repo, pr.number) for pr in reads.pulls_of_repo(conn, repo)

@@ -178,17 +178,19 @@ class Refresher:
         """
         incidents = self._incidents(conn, flow)
         self.store.upsert_incident_facts(incidents, conn=conn)
+        of_team = {flow.name: incidents}
         for repo in flow.repos:
             mine = self.store.releases_of(repo, conn=conn)
             if not mine:
                 continue
             sharing = [t for t in self.teams.values() if repo in t.repos]
             judge = sharing[0] if sharing else flow
-            against = {i.item_key: i for i in incidents}
-            for other in sharing:
-                if other.name != flow.name:
-                    against.update((i.item_key, i) for i in self._incidents(conn, other)
-                                   if i.item_key not in against)
+            against: dict[str, IncidentFact] = {}
+            for team in [flow, *sharing]:
+                if team.name not in of_team:
+                    of_team[team.name] = self._incidents(conn, team)
+                for incident in of_team[team.name]:
+                    against.setdefault(incident.item_key, incident)
             facts = derive_release_facts(
                 mine,
                 reads.pulls_of_repo(conn, repo),
