@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from bot.check import Verdict
 from bot.env import Env
 from bot.errors import IntegrationError
+from bot.ports import CodeHost
 from bot.settings import Settings
 from bot.slack.client import messenger_from_env
 from bot.sync.clients import github_from, jira_from
@@ -63,8 +64,22 @@ def github_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
                     yield Verdict(subject, "FAIL", f"repository {repo}: {error.message}")
                 else:
                     yield Verdict(subject, "ok", f"repository {full} readable")
+                    yield _events_verdict(host, subject, repo)
     finally:
         host.close()
+
+
+def _events_verdict(host: CodeHost, subject: str, repo: str) -> Verdict:
+    """Whether the repository's events feed answers: then a quiet poll is one free 304."""
+    try:
+        feed = host.poll_activity(repo, None)
+    except IntegrationError as error:
+        return Verdict(subject, "FAIL", f"repository {repo} events feed: {error.message}")
+    if feed.etag is None:
+        return Verdict(subject, "ok", f"repository {repo} has no events feed: every poll "
+                                      "checks its listings (3 free requests, not 1)")
+    return Verdict(subject, "ok", f"repository {repo} events feed answers: a poll without "
+                                  "changes is 1 free request")
 
 
 def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:

@@ -48,6 +48,8 @@ def test_everything_reachable_is_exit_0_with_a_line_per_thing_checked(
     assert any(line.startswith("ok   slack: reachable; bot") for line in lines)
     assert "ok   team payments jira: project PAY (" in result.stdout
     assert "ok   team payments github: repository acme/payments-api readable" in lines
+    assert ("ok   team payments github: repository acme/payments-api events feed answers: "
+            "a poll without changes is 1 free request") in lines
     assert any(line.startswith("ok   team checkout slack: channel") for line in lines)
     assert not any(line.startswith("FAIL") for line in lines)
 
@@ -67,6 +69,16 @@ def test_a_missing_repo_channel_and_project_each_fail_their_own_line_exit_1(
     assert any("team payments github: repository acme/vanished" in line for line in failed)
     assert any("team payments slack: channel C0NOSUCH" in line for line in failed)
     assert "ok   team payments github: repository acme/payments-api readable" in result.stdout
+
+
+def test_a_repository_without_an_events_feed_is_said_not_failed(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    box.github.fail_next(1, 404, path_prefix="/repos/acme/payments-api/events")
+    result = check(box, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert ("ok   team payments github: repository acme/payments-api has no events feed: "
+            "every poll checks its listings (3 free requests, not 1)") in result.stdout.splitlines()
 
 
 def test_rejected_credentials_and_a_low_budget_say_which_service(
