@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 
 def measure(size: int) -> dict[str, float]:
     """Generate one world in this process; report its figures."""
-    from integrations.sandbox.generator import generate
+    from integrations.sandbox.generator.organisation import generate
 
     start = time.perf_counter()
     world = generate("default", seed=7, size=size, now=NOW)

@@ -3,8 +3,8 @@
 Builds a store of ``--teams`` teams with ``--transitions`` Jira status transitions and
 ``--prs`` pull requests over 52 weeks: raw records (items, changelogs, PRs, reviews,
 releases, containment, links) generated with a fixed seed, and the facts sync would
-keep, derived from them by ``bot.flow.derive``. Then it times ``bot.reporting.team_report``
-for one team-week, and ``bot.reporting.team_reports`` (what ``crosswalk report`` runs
+keep, derived from them by ``bot.flow.derive``. Then it times ``bot.usecases.reporting.team_report``
+for one team-week, and ``bot.usecases.reporting.team_reports`` (what ``crosswalk report`` runs
 without ``--team``) for all teams, beside a loop of ``team_report`` for comparison.
 Targets: one team-week < 100 ms, all 100 teams < 5 s.
 
@@ -35,9 +35,9 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.flow.model import TeamFlow
 from bot.flow.weeks import IsoWeek
-from bot.reporting import team_report, team_reports
 from bot.store import Store, make_engine, migrate
 from bot.store import tables as t
+from bot.usecases.reporting import team_report, team_reports
 
 # Run as a script, or loaded by path from a test: the generator sits beside this file.
 sys.path.insert(0, str(Path(__file__).resolve().parent))

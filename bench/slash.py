@@ -29,9 +29,9 @@ from pathlib import Path
 
 import httpx
 
-from integrations.sandbox.generator import generate
+from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
-from integrations.sandbox.signing import signed_headers, slash_command_body
+from integrations.sandbox.slack.signing import signed_headers, slash_command_body
 from integrations.sandbox.world import World
 
 CROSSWALK = Path(sys.executable).parent / "crosswalk"
@@ -40,7 +40,7 @@ CROSSWALK = Path(sys.executable).parent / "crosswalk"
 def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
     """``crosswalk serve`` on 127.0.0.1 and a free port; returns the process and the port."""
     command = [str(CROSSWALK)] if CROSSWALK.exists() else [
-        sys.executable, "-c", "from bot.cli import main; main()"]
+        sys.executable, "-c", "from bot.cli.main import main; main()"]
     proc = subprocess.Popen([*command, "--log-level", "WARNING", "serve", "--host", "127.0.0.1",
                              "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=env)

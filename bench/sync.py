@@ -37,8 +37,8 @@ RECHECK_HOURS = 1.5  # past bot.sync.github_sync.RECHECK: the listings are check
 def child(config: str, url: str, since: str, hours_later: str = "0") -> None:
     """Run one pass (a backfill when ``since`` is set) ``hours_later`` than now; print its
     figures as JSON."""
-    from bot.env import Env
-    from bot.settings import load_settings
+    from bot.config.env import Env
+    from bot.config.settings import load_settings
     from bot.store import Store, make_engine
     from bot.store.migrate import upgrade
     from bot.sync import SyncEngine
@@ -107,7 +107,7 @@ def run_child(
 
 def main(size: int) -> None:
     """Generate, backfill, poll again; print the table."""
-    from integrations.sandbox.generator import generate
+    from integrations.sandbox.generator.organisation import generate
     from integrations.sandbox.runner import Sandbox
 
     started = time.perf_counter()

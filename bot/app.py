@@ -4,7 +4,7 @@ Clients (store, Slack messenger and its Web API client, clock, the poll callable
 here and nowhere else, each with an explicit timeout; nothing is built at import time. Tests
 pass their own ``Clients`` (a SQLite store, a messenger pointed at the Slack sandbox, a fixed
 clock). The Bolt app is built from the result by ``bot.slack.app.build_bolt_app`` and the
-process around them by ``bot.cli_serve``.
+process around them by ``bot.cli.serve``.
 """
 
 from __future__ import annotations
@@ -18,17 +18,17 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.alerts import AlertService
-from bot.commands import CommandService
-from bot.digest import DigestService, digest_slots, utc_now
-from bot.env import Env
-from bot.errors import ConfigError
-from bot.home import HomeService
-from bot.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, build_scheduler
-from bot.settings import Settings
+from bot.config.env import Env
+from bot.config.settings import Settings
+from bot.core.errors import ConfigError
 from bot.slack.client import Messenger, SlackIdentity, messenger_from_env
 from bot.store.db import make_engine
 from bot.store.repo import Store
+from bot.usecases.alerts import AlertService
+from bot.usecases.commands import CommandService
+from bot.usecases.digest import DigestService, digest_slots, utc_now
+from bot.usecases.home import HomeService
+from bot.usecases.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, build_scheduler
 
 log = logging.getLogger(__name__)
 

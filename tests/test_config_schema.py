@@ -13,13 +13,13 @@ import jsonschema
 import yaml
 from pydantic import BaseModel
 
-from bot.settings import Settings, load_settings, schema_text
-from bot.settings_io import unwrap_type
+from bot.config.loading import unwrap_type
+from bot.config.settings import Settings, load_settings, schema_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = ROOT / "config" / "crosswalk.schema.json"
 EXAMPLE = ROOT / "config" / "crosswalk.example.yaml"
-REGENERATE = "python -m bot.settings --schema > config/crosswalk.schema.json"
+REGENERATE = "python -m bot.config.settings --schema > config/crosswalk.schema.json"
 
 
 def test_schema_file_matches_the_models() -> None:
@@ -28,7 +28,7 @@ def test_schema_file_matches_the_models() -> None:
 
 def test_schema_is_regenerated_by_the_documented_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.settings", "--schema"],
+        [sys.executable, "-m", "bot.config.settings", "--schema"],
         capture_output=True,
         text=True,
         check=True,

@@ -2,14 +2,13 @@
 
 For every team and every ISO week a generated scenario covers, the report printed by the
 real CLI (over a store filled by one sync against the loopback sandbox) must equal the
-figures computed by hand (``tests/e2e_expect.py``) from what the generator meant.
+figures computed by hand (``tests/support/e2e_expect.py``) from what the generator meant.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -20,20 +19,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import main
-from bot.env import DESCRIPTIONS, Env
-from bot.settings import load_settings
+from bot.cli.main import main
+from bot.config.env import DESCRIPTIONS, Env
+from bot.config.settings import load_settings
 from bot.store import Store, make_engine
 from bot.store.migrate import upgrade
 from bot.sync.clients import clients_for
 from bot.sync.engine import SyncEngine
-from integrations.sandbox.generator import generate_with_intent
-from integrations.sandbox.intent import Intent
+from integrations.sandbox.generator.intent import Intent
+from integrations.sandbox.generator.organisation import generate_with_intent
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import World
-
-sys.path.insert(0, str(Path(__file__).parent))
-from e2e_expect import TeamExpect, Week, differences, weeks_covering
+from tests.support.e2e_expect import TeamExpect, Week, differences, weeks_covering
 
 FIXED_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 GROUPS = ("bounds", "handoffs", "delivery", "pull_requests", "releases", "incidents", "wip")
@@ -86,7 +83,7 @@ def sync_through_engine(box: Sandbox, env: dict[str, str | None], config: Path,
 def sync_through_cli(env: dict[str, str | None], monkeypatch: pytest.MonkeyPatch) -> None:
     """One ``crosswalk sync`` (PyGithub's pause between requests off: loopback)."""
     with monkeypatch.context() as m:
-        m.setattr("bot.cli_sync.clients_for", functools.partial(clients_for, throttle=0))
+        m.setattr("bot.cli.sync.clients_for", functools.partial(clients_for, throttle=0))
         result = CliRunner().invoke(main, ["sync"], env=env)
     assert result.exit_code == 0, result.output
 

@@ -127,7 +127,7 @@ def test_only_the_cli_reads_the_environment(tmp_path: Path) -> None:
     root = _tree(
         tmp_path,
         {
-            "bot/cli.py": "import os\nos.environ.get('X')\n",
+            "bot/cli/main.py": "import os\nos.environ.get('X')\n",
             "bot/sync/run.py": "import os\ntoken = os.environ['GITHUB_TOKEN']\n",
             "integrations/jira/client.py": "from os import getenv\n",
         },
@@ -147,7 +147,7 @@ def test_checker_flags_a_forbidden_import_added_to_a_temporary_tree(tmp_path: Pa
     root = _tree(
         tmp_path,
         {
-            "bot/digest.py": "import httpx\nfrom slack_sdk import WebClient\n",
+            "bot/usecases/digest.py": "import httpx\nfrom slack_sdk import WebClient\n",
             "bot/flow/__init__.py": "",
             "bot/flow/metrics.py": (
                 "from __future__ import annotations\n"
@@ -155,7 +155,7 @@ def test_checker_flags_a_forbidden_import_added_to_a_temporary_tree(tmp_path: Pa
                 "import holidays\n"
                 "from . import model\n"
                 "from .. import store\n"
-                "from bot.settings import Settings\n"
+                "from bot.config.settings import Settings\n"
                 "if True:\n"
                 "    from github import Github\n"
             ),
@@ -166,13 +166,13 @@ def test_checker_flags_a_forbidden_import_added_to_a_temporary_tree(tmp_path: Pa
         },
     )
     assert violations(root) == [
-        "bot/digest.py:1: imports httpx outside integrations/",
-        "bot/digest.py:2: imports slack_sdk.WebClient outside bot/slack/",
         "bot/flow/metrics.py:5: bot/flow imports bot.store",
-        "bot/flow/metrics.py:6: bot/flow imports bot.settings.Settings",
+        "bot/flow/metrics.py:6: bot/flow imports bot.config.settings.Settings",
         "bot/flow/metrics.py:8: imports github.Github outside integrations/",
         "bot/flow/metrics.py:8: bot/flow imports github.Github",
         "bot/flow/model.py:2: bot/flow imports sqlalchemy",
+        "bot/usecases/digest.py:1: imports httpx outside integrations/",
+        "bot/usecases/digest.py:2: imports slack_sdk.WebClient outside bot/slack/",
     ]
 
 
@@ -182,7 +182,7 @@ def test_a_clean_temporary_tree_has_no_violations(tmp_path: Path) -> None:
         {
             "bot/flow/__init__.py": "from .model import WorkItem\n",
             "bot/flow/model.py": "import dataclasses\nfrom datetime import datetime\n",
-            "bot/cli.py": "import click\nfrom bot.flow import model\n",
+            "bot/cli/main.py": "import click\nfrom bot.flow import model\n",
         },
     )
     assert violations(root) == []

@@ -23,11 +23,11 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_token_skipped
 from slack_sdk.errors import SlackApiError
 
-from bot.alerts import ClickedMessage
-from bot.commands import CommandRequest
-from bot.errors import AuthError, IntegrationError
+from bot.core.errors import AuthError, IntegrationError
 from bot.slack.client import AUTH_ERRORS
 from bot.slack.render.alerts import ACK_ACTION, SNOOZE_ACTION
+from bot.usecases.alerts import ClickedMessage
+from bot.usecases.commands import CommandRequest
 
 if TYPE_CHECKING:
     from bot.app import Crosswalk

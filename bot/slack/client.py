@@ -1,9 +1,9 @@
 """The one Slack Web API client factory and the small ``Messenger`` the use-cases talk to.
 
 Policies live here, at the client edge: bounded retries on 429 (honouring ``Retry-After``
-up to a cap, so a long limit surfaces as :class:`~bot.errors.RateLimited` instead of
+up to a cap, so a long limit surfaces as :class:`~bot.core.errors.RateLimited` instead of
 blocking the process) and on connection errors; every :class:`SlackApiError` is translated
-into :mod:`bot.errors` with a message that names Slack and never carries the token.
+into :mod:`bot.core.errors` with a message that names Slack and never carries the token.
 Non-idempotent posts are not retried on 5xx: the callers' ledgers decide.
 """
 
@@ -28,7 +28,7 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.webhook import WebhookClient
 
-from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class UploadedFile:
 
 
 class Messenger:
-    """The few Slack calls Crosswalk makes, with errors translated into ``bot.errors``."""
+    """The few Slack calls Crosswalk makes, with errors translated into ``bot.core.errors``."""
 
     def __init__(self, client: WebClient, *, response_timeout: float = 10.0) -> None:
         self.client = client
@@ -229,7 +229,7 @@ class Messenger:
 
 @contextmanager
 def translate_errors(method: str) -> Iterator[None]:
-    """Turn ``slack_sdk`` failures inside the block into ``bot.errors`` (token-free)."""
+    """Turn ``slack_sdk`` failures inside the block into ``bot.core.errors`` (token-free)."""
     try:
         yield
     except SlackApiError as exc:

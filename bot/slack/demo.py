@@ -19,13 +19,13 @@ from typing import Any
 from slack_bolt.request import BoltRequest
 
 from bot.app import Clients, build_app
-from bot.env import Env
-from bot.settings import Settings
+from bot.config.env import Env
+from bot.config.settings import Settings
 from bot.slack.app import build_bolt_app
 from bot.slack.client import messenger_from_env
 from bot.store import Store
 from integrations.sandbox.runner import Sandbox
-from integrations.sandbox.signing import signed_headers, slash_command_body
+from integrations.sandbox.slack.signing import signed_headers, slash_command_body
 
 WAIT_SECONDS = 20.0
 

@@ -6,7 +6,7 @@ ended before ``at`` (so with ``at`` = the end of a week it is the state at week 
 Each read is one SQL statement served by an index on its time column.
 
 Every team read has a many-teams form (``*_by_team``: one statement for all the teams,
-rows partitioned by the ``team_items`` team), which ``bot.reporting.team_reports`` uses.
+rows partitioned by the ``team_items`` team), which ``bot.usecases.reporting.team_reports`` uses.
 The statements are built once, with bound parameters, at import: building a SQLAlchemy
 statement cost more Python than SQLite spent on the query.
 """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.env import Env
-from bot.settings import Settings
+from bot.config.env import Env
+from bot.config.settings import Settings
 from bot.store import Store
 from bot.sync.engine import SyncEngine
 from integrations.github import GitHubConfig, GitHubHost

@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.errors import AuthError, IntegrationError, RateLimited
+from bot.config.settings import Settings, TeamSettings
+from bot.core.errors import AuthError, IntegrationError, RateLimited
+from bot.core.logs import event
+from bot.core.ports import CodeHost, IssueSource
 from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink
-from bot.logs import event
-from bot.ports import CodeHost, IssueSource
-from bot.settings import Settings, TeamSettings
 from bot.store import Store
 from bot.store import tables as t
 from bot.sync import reads

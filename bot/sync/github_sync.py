@@ -26,10 +26,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.core.logs import event
+from bot.core.ports import CodeHost, ReleasePoll
 from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink, PullRequest, Release
-from bot.logs import event
-from bot.ports import CodeHost, ReleasePoll
 from bot.sync import reads, state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty

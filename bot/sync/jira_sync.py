@@ -21,9 +21,9 @@ from datetime import timedelta
 
 from sqlalchemy.engine import Connection
 
+from bot.core.logs import event
+from bot.core.ports import IssuePage, IssueSource
 from bot.flow.model import FixVersion, WorkItem
-from bot.logs import event
-from bot.ports import IssuePage, IssueSource
 from bot.sync import reads, state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty

@@ -25,7 +25,7 @@ class SourceReport:
     status: Status = "ok"
     changed: dict[str, int] = field(default_factory=dict)  # "items" -> 3, "prs" -> 1, ...
     requests: int = 0
-    message: str = ""  # safe to show: errors of bot.errors only
+    message: str = ""  # safe to show: errors of bot.core.errors only
     retry_after: float | None = None
 
     def count(self, what: str, n: int) -> None:

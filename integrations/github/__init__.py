@@ -1,4 +1,4 @@
-"""The GitHub adapter: ``GitHubHost`` implements ``bot.ports.CodeHost``."""
+"""The GitHub adapter: ``GitHubHost`` implements ``bot.core.ports.CodeHost``."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The GitHub adapter: a :class:`~bot.ports.CodeHost` over PyGithub; httpx for conditional GETs.
+"""The GitHub adapter: a :class:`~bot.core.ports.CodeHost` over PyGithub; httpx for conditional
+GETs.
 
 Cost model (what ``bench/sync.py`` compares against):
 - no-change poll of a repository: one conditional GET of its events feed answered 304,
@@ -29,9 +30,9 @@ from github.GithubObject import GithubObject
 from github.GitRelease import GitRelease
 from github.PullRequest import PullRequest as GhPullRequest
 
-from bot.errors import ConfigError, NotFound
+from bot.core.errors import ConfigError, NotFound
+from bot.core.ports import ActivityPoll, CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
 from bot.flow.model import Containment, PullRequest, Release, Review
-from bot.ports import ActivityPoll, CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
 from integrations.github import convert
 from integrations.github.policy import HttpStatusError, Policy
 

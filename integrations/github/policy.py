@@ -1,7 +1,7 @@
 """The GitHub adapter's failure policy: bounded retries, the rate-limit budget, error translation.
 
 Every request (PyGithub or httpx) goes through :meth:`Policy.call`. Vendor exceptions become
-``bot.errors`` here, built from the status code and GitHub's ``message`` only — never from
+``bot.core.errors`` here, built from the status code and GitHub's ``message`` only — never from
 ``str(exception)`` or headers — and are raised unchained so no traceback carries them.
 
 Rate limits:
@@ -27,7 +27,7 @@ import httpx
 import requests
 from github import GithubException
 
-from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
 
 SERVICE = "GitHub"
 CREDENTIAL_VAR = "GITHUB_TOKEN"
@@ -98,7 +98,7 @@ class Policy:
             )
 
     def call(self, operation: str, fn: Callable[[], T], *, guard: bool = True) -> T:
-        """Run ``fn`` with bounded retries; raise ``bot.errors`` on failure."""
+        """Run ``fn`` with bounded retries; raise ``bot.core.errors`` on failure."""
         for attempt in range(1, self.tries + 1):
             if guard:
                 self.guard(operation)
@@ -140,7 +140,7 @@ class Policy:
     def translate(
         self, status: int, headers: Mapping[str, Any], message: str, operation: str
     ) -> tuple[IntegrationError, float | None]:
-        """One HTTP failure as a ``bot.errors`` value and the wait before a retry (if any)."""
+        """One HTTP failure as a ``bot.core.errors`` value and the wait before a retry (if any)."""
         lower = {str(k).lower(): str(v) for k, v in headers.items()}
         detail = f"event=github.http_error op={operation} status={status}"
         retry_after = _float(lower.get("retry-after"))

@@ -1,4 +1,4 @@
-"""The Jira adapter: ``JiraSource`` implements ``bot.ports.IssueSource``."""
+"""The Jira adapter: ``JiraSource`` implements ``bot.core.ports.IssueSource``."""
 
 from __future__ import annotations
 

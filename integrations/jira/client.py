@@ -1,4 +1,4 @@
-"""The Jira adapter: an :class:`~bot.ports.IssueSource` over the ``jira`` library.
+"""The Jira adapter: an :class:`~bot.core.ports.IssueSource` over the ``jira`` library.
 
 Cloud (email + API token) searches with ``enhanced_search_issues`` (``/search/jql``,
 ``nextPageToken``); Server/Data Center (a PAT) with ``search_issues`` (``startAt``). Both
@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jira import JIRA
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.core.ports import IssueAccount, IssuePage, MemberKeys
 from bot.flow.model import FixVersion
-from bot.ports import IssueAccount, IssuePage, MemberKeys
 from integrations.jira import convert
 from integrations.jira.retry import RetryPolicy
 

@@ -1,7 +1,7 @@
 """The adapter's failure policy: bounded retries with backoff, and the error translation.
 
 Every call to Jira goes through :meth:`RetryPolicy.call`. ``JIRAError`` and ``requests``
-exceptions become ``bot.errors`` here. Messages and logs are built from the status code
+exceptions become ``bot.core.errors`` here. Messages and logs are built from the status code
 and Jira's ``errorMessages`` only: ``str(JIRAError)`` carries the request headers
 (``Authorization``), so it is never formatted, logged or chained into a message.
 """
@@ -18,7 +18,7 @@ from typing import TypeVar
 import requests
 from jira import JIRAError
 
-from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
 
 SERVICE = "Jira"
 T = TypeVar("T")
@@ -42,7 +42,7 @@ class RetryPolicy:
         return exponential * random.uniform(0.5, 1.0)
 
     def call(self, operation: str, credential_var: str, fn: Callable[[], T]) -> T:
-        """Run ``fn`` with bounded retries; raise ``bot.errors`` on failure."""
+        """Run ``fn`` with bounded retries; raise ``bot.core.errors`` on failure."""
         for attempt in range(1, self.tries + 1):
             retry_after: float | None = None
             try:
@@ -95,7 +95,7 @@ def error_messages(error: JIRAError) -> str:
 
 
 def translate(error: JIRAError, operation: str, credential_var: str) -> IntegrationError:
-    """One ``JIRAError`` as the matching ``bot.errors`` type (safe to show and log)."""
+    """One ``JIRAError`` as the matching ``bot.core.errors`` type (safe to show and log)."""
     status = error.status_code
     text = error_messages(error)
     detail = f"event=jira.http_error op={operation} status={status}"

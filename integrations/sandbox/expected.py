@@ -25,7 +25,7 @@ from bot.flow.model import (
     WorkItem,
     is_bot_login,
 )
-from integrations.sandbox.github_common import WEB
+from integrations.sandbox.github.common import WEB
 from integrations.sandbox.world import GhRelease, GhRepo, World
 
 KEY_RE = re.compile(r"[A-Z][A-Z0-9]+-\d+")

@@ -12,9 +12,9 @@ from typing import Any
 
 import yaml
 
-from integrations.sandbox.github_server import GitHubServer
-from integrations.sandbox.jira_server import JiraServer
-from integrations.sandbox.slack_server import SlackServer
+from integrations.sandbox.github.server import GitHubServer
+from integrations.sandbox.jira.server import JiraServer
+from integrations.sandbox.slack.server import SlackServer
 from integrations.sandbox.world import ScenarioTeam, World
 
 

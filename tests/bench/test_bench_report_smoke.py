@@ -22,9 +22,9 @@ from bot.flow.derive_team import TeamFacts, derive_team_facts, select_week
 from bot.flow.facts import HandoffEnd
 from bot.flow.model import TeamFlow
 from bot.flow.report import build_report
-from bot.reporting import team_report
 from bot.store import Store, make_engine, migrate
 from bot.store import tables as t
+from bot.usecases.reporting import team_report
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "report.py"
 TEAMS, TRANSITIONS, PRS, SEED = 2, 2_000, 400, 11

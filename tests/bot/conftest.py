@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from integrations.sandbox.slack_server import SlackServer
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "integrations" / "sandbox"))
-from slack_world import make_world  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.slack.server import SlackServer
+from tests.support.slack_world import make_world
 
 
 @pytest.fixture(scope="module")

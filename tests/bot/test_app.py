@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,14 +11,12 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.app import START_UP_JOB, Clients, build_app, make_clients, sync_not_configured
-from bot.env import Env
-from bot.errors import ConfigError
+from bot.config.env import Env
+from bot.core.errors import ConfigError
 from bot.store.db import make_engine
 from bot.store.repo import Store
-from integrations.sandbox.slack_server import SlackServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_commands_support import (  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.slack.server import SlackServer
+from tests.support.commands_world import (
     CHANNEL,
     NOW,
     TOKEN,
@@ -29,7 +26,7 @@ from test_commands_support import (  # type: ignore[import-not-found, unused-ign
     new_store,
     wait_for,
 )
-from test_commands_support import settings as team_settings
+from tests.support.commands_world import settings as team_settings
 
 
 @pytest.fixture

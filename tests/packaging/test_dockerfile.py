@@ -58,5 +58,5 @@ def test_the_package_builds_from_only_the_paths_the_image_copies(tmp_path: Path)
         scripts = archive.read(entry_points).decode()
     assert "bot/store/migrations/env.py" in names
     assert "bot/store/migrations/versions/0001_initial.py" in names
-    assert "bot/cli_serve.py" in names and "integrations/sandbox/runner.py" in names
-    assert "crosswalk = bot.cli:main" in scripts
+    assert "bot/cli/serve.py" in names and "integrations/sandbox/runner.py" in names
+    assert "crosswalk = bot.cli.main:main" in scripts

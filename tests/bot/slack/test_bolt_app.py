@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.alerts import CHANNEL as CHANNEL_RECIPIENT
 from bot.slack.render.alerts import ACK_ACTION, ACTIONS_BLOCK_ID, SNOOZE_ACTION
 from bot.store.repo import Store
-from integrations.sandbox.signing import send_block_action, send_event
-from integrations.sandbox.slack_server import SlackServer
-
-sys.path.insert(0, str(Path(__file__).parents[1]))
-from test_commands_support import (  # type: ignore[import-not-found, unused-ignore]
+from bot.usecases.alerts import CHANNEL as CHANNEL_RECIPIENT
+from integrations.sandbox.slack.server import SlackServer
+from integrations.sandbox.slack.signing import send_block_action, send_event
+from tests.support.commands_world import (
     ALICE,
     BOB,
     CAROL,

@@ -5,20 +5,16 @@ from __future__ import annotations
 import logging
 import secrets
 import socket
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
 from bot.slack.client import Messenger, PostedMessage, SlackPerson, make_web_client
-from integrations.sandbox.slack_server import SlackServer
-
-sys.path.insert(0, str(Path(__file__).parents[2] / "integrations" / "sandbox"))
-from slack_world import (  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.slack.server import SlackServer
+from tests.support.slack_world import (
     ALICE,
     BOB,
     CHANNEL,

@@ -79,7 +79,7 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
         lambda s: s.prs_released(REPOS, WEEK, END),
         "ix_pr_facts_repo_released_at",
     ),
-    # The many-teams forms behind bot.reporting.team_reports: the same indexes.
+    # The many-teams forms behind bot.usecases.reporting.team_reports: the same indexes.
     "handoffs_started_by_team": (
         lambda s: s.handoffs_started_by_team(TEAMS, WEEK, END),
         "ix_handoff_facts_started_at_item_key",

@@ -3,7 +3,6 @@ and a PostgreSQL database of the test's own."""
 
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +11,13 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
-from bot.settings import Settings, parse_settings
+from bot.config.settings import Settings, parse_settings
 from bot.store import Store
 from bot.store.migrate import upgrade
-from integrations.sandbox.generator import generate
+from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox, scenario_config
 from integrations.sandbox.world import World
-
-sys.path.insert(0, str(Path(__file__).parent))
-from sync_world import NOW, open_store
+from tests.support.sync_world import NOW, open_store
 
 
 @pytest.fixture

@@ -8,15 +8,15 @@ import time
 from datetime import timedelta
 
 import pytest
-from sync_records import normalised, recomputed_facts, stored_facts, stored_records
-from sync_world import NOW, SINCE, make_engine_for
 
-from bot.errors import AuthError
-from bot.settings import Settings
+from bot.config.settings import Settings
+from bot.core.errors import AuthError
 from bot.store import Store
 from integrations.sandbox.expected import expected_records
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import World
+from tests.support.sync_records import normalised, recomputed_facts, stored_facts, stored_records
+from tests.support.sync_world import NOW, SINCE, make_engine_for
 
 
 def _complete(store: Store, box: Sandbox, world: World, settings: Settings) -> None:

@@ -8,14 +8,14 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
-from sync_records import normalised, recomputed_facts, stored_facts, stored_records
-from sync_world import NOW, SINCE, make_engine_for
 
-from bot.settings import Settings, parse_settings
+from bot.config.settings import Settings, parse_settings
 from bot.store import Store
 from integrations.sandbox.expected import expected_records
 from integrations.sandbox.runner import Sandbox, scenario_config
 from integrations.sandbox.world import World
+from tests.support.sync_records import normalised, recomputed_facts, stored_facts, stored_records
+from tests.support.sync_world import NOW, SINCE, make_engine_for
 
 SEARCH = "GET /rest/api/(?P<v>2|3|latest)/search/jql"
 EVENTS = "/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/events"

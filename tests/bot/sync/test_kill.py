@@ -11,15 +11,15 @@ import time
 from pathlib import Path
 
 from sqlalchemy import select
-from sync_records import stored_facts, stored_records
-from sync_world import NOW, SINCE, make_engine_for, open_store
 
-from bot.settings import Settings
+from bot.config.settings import Settings
 from bot.store import Store
 from bot.store import tables as t
 from integrations.sandbox.runner import Sandbox
+from tests.support.sync_records import stored_facts, stored_records
+from tests.support.sync_world import NOW, SINCE, make_engine_for, open_store
 
-CHILD = Path(__file__).with_name("kill_child.py")
+CHILD = Path(__file__).resolve().parents[2] / "support" / "kill_child.py"
 ROOT = Path(__file__).resolve().parents[3]
 
 

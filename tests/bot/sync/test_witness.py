@@ -11,15 +11,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sync_world import NOW, SINCE, make_engine_for, open_store
 
-from bot.cli import main
-from bot.env import DESCRIPTIONS
-from bot.errors import IntegrationError
-from bot.settings import parse_settings
+from bot.cli.main import main
+from bot.config.env import DESCRIPTIONS
+from bot.config.settings import parse_settings
+from bot.core.errors import IntegrationError
 from bot.sync.clients import clients_for
-from integrations.sandbox.generator import generate
+from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox, scenario_config
+from tests.support.sync_world import NOW, SINCE, make_engine_for, open_store
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_planted_tokens_never_reach_logs_errors_or_cli_output(
         except IntegrationError as error:
             shown += [str(error), repr(error), error.detail]
     # The CLI's own output on the same paths.
-    monkeypatch.setattr("bot.cli_sync.clients_for", functools.partial(clients_for, throttle=0))
+    monkeypatch.setattr("bot.cli.sync.clients_for", functools.partial(clients_for, throttle=0))
     config = box.write_config(tmp_path / "crosswalk.yaml")
     cli_env: dict[str, str | None] = {name: None for name in DESCRIPTIONS}
     cli_env.update({**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'cw.db'}"})

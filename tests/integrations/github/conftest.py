@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from integrations.github import GitHubConfig, GitHubHost, Policy
-from integrations.sandbox.github_server import GitHubServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from gh_world import TOKEN, build_world  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.github.server import GitHubServer
+from tests.support.gh_world import TOKEN, build_world
 
 
 @pytest.fixture

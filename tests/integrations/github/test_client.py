@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 from integrations.github import GitHubHost, item_links
-from integrations.sandbox.github_server import GitHubServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from gh_world import REPO, later  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.github.server import GitHubServer
+from tests.support.gh_world import REPO, later
 
 OVERLAP = timedelta(minutes=5)
 PULL_ROUTES = ("pulls", "pulls/(?P<number>")

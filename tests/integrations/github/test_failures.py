@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
 from integrations.github import GitHubConfig, GitHubHost, Policy
-from integrations.sandbox.github_server import GitHubServer
-
-sys.path.insert(0, str(Path(__file__).parent))
-from gh_world import REPO, build_world  # type: ignore[import-not-found, unused-ignore]
+from integrations.sandbox.github.server import GitHubServer
+from tests.support.gh_world import REPO, build_world
 
 OVERLAP = timedelta(minutes=5)
 WORLD_PULLS = 25  # failure paths need a page, not three

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Protocol
 
 import pytest
 
 from integrations.jira import JiraConfig, JiraSource, RetryPolicy
-from integrations.sandbox.jira_server import JiraServer
+from integrations.sandbox.jira.server import JiraServer
 from integrations.sandbox.world import World
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sandbox"))
-from jira_world import EMAIL, TOKEN, build_world
+from tests.support.jira_world import EMAIL, TOKEN, build_world
 
 
 @pytest.fixture(scope="module")

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from datetime import UTC, timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError, IntegrationError, NotFound
+from bot.core.errors import ConfigError, IntegrationError, NotFound
+from bot.core.ports import IssuePage, IssueSource
 from bot.flow.model import StatusChange
-from bot.ports import IssuePage, IssueSource
 from integrations.jira import JiraConfig, JiraSource
-from integrations.sandbox.jira_server import JiraServer
+from integrations.sandbox.jira.server import JiraServer
 from integrations.sandbox.world import World, utc
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sandbox"))
-from jira_world import add_histories, build_world
+from tests.support.jira_world import add_histories, build_world
 
 ALL = "project in (PAY, WEB)"
 NO_OVERLAP = timedelta(0)

@@ -5,21 +5,17 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
-import sys
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from bot.errors import AuthError, IntegrationError, RateLimited, Unavailable
+from bot.core.errors import AuthError, IntegrationError, RateLimited, Unavailable
 from integrations.jira import JiraSource
-from integrations.sandbox.jira_server import JiraServer
+from integrations.sandbox.jira.server import JiraServer
 from integrations.sandbox.world import World
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "sandbox"))
-from jira_world import build_world
+from tests.support.jira_world import build_world
 
 SEARCH = "/rest/api/2/search/jql"
 ALL = "project in (PAY, WEB)"

@@ -13,9 +13,9 @@ from github import Auth, Github
 from jira import JIRA
 from slack_sdk import WebClient
 
-from bot.settings import load_settings
+from bot.config.settings import load_settings
 from integrations.sandbox.expected import expected_records
-from integrations.sandbox.generator import generate
+from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)

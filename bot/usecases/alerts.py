@@ -1,0 +1,409 @@
+"""Use-case: evaluate the alert rules now and send what is new, once per level and recipient.
+
+Per team: handoffs waiting past ``alerts.handoff_waiting`` → one channel post naming the item,
+its wait and the people involved, plus a DM to each ``product`` and ``engineering`` person;
+PRs with no human review past ``review_waiting`` → a DM to each requested reviewer whose
+GitHub login ``people.github`` maps to an email with a Slack user; when there is none (no
+mapping, or no such Slack user), a DM to the team's ``engineering`` people naming the
+requested reviewers (logins are never guessed into Slack users); merged work not released past
+``unreleased`` → one channel post per repository. The rules are ``bot.flow.alerts.evaluate``.
+
+Quiet and exact: every (alert key, level, recipient) is claimed in the ledger before it is
+sent; a run holds a store lease so replicas take turns. The subject is re-read from the store
+right before sending (a handoff picked up meanwhile gets nothing). An alert with a channel post
+waits, whole, for the team's working time; DMs outside the recipient's working hours (their
+Slack tz, the team's hours and workdays) are held and sent by the first run after the hold.
+Snoozed subjects stay quiet until the snooze ends; an acknowledged alert key gets no further
+reminders (a new handoff of the same item is a new key). Held DMs that became moot (picked
+up, superseded by a higher level) are dropped: marked sent with an empty channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config.settings import Settings
+from bot.core.errors import IntegrationError, Unavailable
+from bot.core.ports import Messenger
+from bot.flow.alerts import (
+    Alert,
+    OpenHandoff,
+    PendingReview,
+    Recipient,
+    UnreleasedPr,
+    UnreleasedWork,
+    alert_subject,
+    deliver_at,
+    evaluate,
+    recipient_calendars,
+)
+from bot.flow.model import TeamFlow
+from bot.flow.report import calendar_for
+from bot.slack.render.alerts import (
+    handoff_channel_message,
+    handoff_dm,
+    mark_acknowledged,
+    mark_snoozed,
+    review_dm,
+    review_team_dm,
+    unreleased_channel_message,
+)
+from bot.store.ledgers import AlertEntry
+from bot.store.people import Snooze
+from bot.store.repo import Store
+from bot.usecases.digest import Clock, new_holder, utc_now
+from bot.usecases.people import People
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "channel"  # the ledger's recipient of a team-channel post
+DROPPED = ""  # channel and ts recorded for a held alert dropped as moot
+RETRY_AFTER = timedelta(minutes=15)  # a post Slack refused is retried by a later run
+RUN_LEASE = timedelta(minutes=10)
+LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
+ALERT_KINDS = ("handoff:", "review:", "unreleased:")
+
+
+@dataclass(frozen=True, slots=True)
+class SentAlert:
+    """One alert delivery: sent, held, failed, or (dry run) would_send / would_hold."""
+
+    alert_key: str
+    level: int
+    recipient: str  # CHANNEL or a Slack user id
+    status: str
+    text: str = ""
+    channel: str | None = None
+    message_ts: str | None = None
+    held_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClickedMessage:
+    """The message a button was clicked on (from the Bolt action payload)."""
+
+    channel: str
+    ts: str
+    blocks: list[dict[str, Any]]
+    text: str = ""
+
+
+@dataclass(slots=True)
+class _Team:
+    name: str
+    flow: TeamFlow
+    channel: str
+    people: list[Recipient]
+    reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "repo#n" → logins
+    asked: set[tuple[str, str]] = field(default_factory=set)  # ("repo#n", user): a reviewer
+    current: dict[str, Alert] = field(default_factory=dict)  # every key over threshold now
+    rules: dict[str, Any] = field(default_factory=dict)  # evaluate()'s inputs but sent/snoozes
+
+
+def subject_of(name: str) -> str:
+    """The snooze subject of an alert key ("handoff:PAY-12:0" → "PAY-12"); others unchanged."""
+    return alert_subject(name) if name.startswith(ALERT_KINDS) else name
+
+
+class AlertService:
+    """Evaluates and sends alerts; the Bolt buttons call :meth:`acknowledge` and :meth:`snooze`."""
+
+    def __init__(
+        self, store: Store, messenger: Messenger | None, settings: Settings, *,
+        clock: Clock = utc_now, holder: str | None = None,
+    ) -> None:
+        self.store = store
+        self.messenger = messenger  # None: dry runs from the cache only
+        self.settings = settings
+        self.clock = clock
+        self.holder = holder or new_holder("alerts")
+
+    # ---- the run ---------------------------------------------------------------------------
+
+    def run(self, now: datetime | None = None, *, dry_run: bool = False) -> list[SentAlert]:
+        """Send every alert due at ``now`` and every held DM whose hold has ended."""
+        now = now or self.clock()
+        if dry_run:
+            return self._run(now, dry_run=True)
+        if not self.store.try_lease(LEASE_NAME, self.holder, RUN_LEASE, now):
+            log.info("alerts.skipped reason=another_run_holds_the_lease")
+            return []
+        try:
+            return self._run(now, dry_run=False)
+        finally:
+            self.store.release_lease(LEASE_NAME, self.holder)
+
+    def _run(self, now: datetime, *, dry_run: bool) -> list[SentAlert]:
+        people = People(self.store, self.messenger, now, dry_run=dry_run)
+        teams = [self._team(name, now, people) for name in self.settings.teams]
+        out: list[SentAlert] = []
+        for team in teams:
+            for alert in self._due(team, now):
+                out += self._send(team, alert, now, dry_run)
+        out += self._deliver_held(teams, now, dry_run)
+        log.info("alerts.run_done sent=%d held=%d dry_run=%s",
+                 sum(a.status == "sent" for a in out), sum(a.status == "held" for a in out),
+                 dry_run)
+        return out
+
+    def _team(self, name: str, now: datetime, directory: People) -> _Team:
+        settings = self.settings.team(name)
+        flow = settings.to_flow()
+        tz = flow.calendar.timezone
+        people = directory.recipients([*settings.people.product, *settings.people.engineering], tz)
+        engineering = directory.recipients(settings.people.engineering, tz)
+        team = _Team(name, flow, settings.slack.channel, people)
+        facts = self.store.open_handoffs(name)
+        items = {i.key: i for i in self.store.work_items([f.item_key for f in facts])}
+        handoffs = [
+            OpenHandoff(f, items[f.item_key].summary, items[f.item_key].url) if f.item_key in items
+            else OpenHandoff(f, "", "")
+            for f in facts
+        ]
+        reviews = []
+        for pr in self.store.open_prs_without_review(flow.repos):
+            name = f"{pr.repo}#{pr.number}"
+            team.reviewers[name] = pr.requested_reviewers
+            emails = [settings.people.email_of_login(login) for login in pr.requested_reviewers]
+            asked = directory.recipients([e for e in emails if e is not None], tz)
+            team.asked.update((name, r.user_id) for r in asked)
+            reviews.append(PendingReview(pr.repo, pr.number, pr.title, pr.url, pr.created_at,
+                                         tuple(asked or engineering)))
+        by_repo: dict[str, list[UnreleasedPr]] = {}
+        for pr in self.store.merged_unreleased_prs(flow.repos):
+            if pr.merged_at is not None:
+                by_repo.setdefault(pr.repo, []).append(
+                    UnreleasedPr(pr.number, pr.title, pr.url, pr.merged_at))
+        unreleased = [UnreleasedWork(repo, tuple(prs)) for repo, prs in sorted(by_repo.items())]
+        team.rules = {
+            "handoffs": handoffs, "reviews": reviews, "unreleased": unreleased,
+            "thresholds": flow.alerts, "calendar": calendar_for(flow.calendar),
+            "calendar_for_tz": recipient_calendars(flow.calendar), "people": people, "now": now,
+        }
+        team.current = {a.alert_key: a for a in evaluate(**team.rules, sent={}, snoozes={})}
+        return team
+
+    def _due(self, team: _Team, now: datetime) -> list[Alert]:
+        """The team's alerts at a level not yet claimed, not snoozed, not acknowledged."""
+        sent: dict[str, int] = {}
+        acknowledged: set[str] = set()
+        snoozes: dict[str, datetime] = {}
+        for key, alert in team.current.items():
+            entries = self.store.alert_entries(key)
+            if entries:
+                sent[key] = max(e.level for e in entries)
+            if any(e.acknowledged_at is not None for e in entries):
+                acknowledged.add(key)
+            for name in (key, alert.subject):
+                snooze = self.store.active_snooze(name, now)
+                if snooze is not None:
+                    snoozes[name] = snooze.until
+        alerts = evaluate(**team.rules, sent=sent, snoozes=snoozes)
+        return [a for a in alerts if a.alert_key not in acknowledged]
+
+    def _send(self, team: _Team, alert: Alert, now: datetime, dry_run: bool) -> list[SentAlert]:
+        if not self._still_current(team, alert):
+            log.info("alerts.moot key=%s", alert.alert_key)
+            return []
+        if alert.channel and deliver_at(calendar_for(team.flow.calendar), now) > now:
+            # The channel post (and so the whole alert) waits for the team's working time.
+            log.info("alerts.deferred key=%s reason=outside_team_hours", alert.alert_key)
+            return []
+        out = []
+        if alert.channel:
+            out.append(self._deliver(team, alert, CHANNEL, now, dry_run, claim=True))
+        for dm in alert.dms:
+            if dm.deliver_at > now:
+                out.append(self._hold(alert, dm.user_id, dm.deliver_at, now, dry_run))
+            else:
+                out.append(self._deliver(team, alert, dm.user_id, now, dry_run, claim=True))
+        return [a for a in out if a is not None]
+
+    def _hold(
+        self, alert: Alert, user: str, until: datetime, now: datetime, dry_run: bool
+    ) -> SentAlert | None:
+        base = SentAlert(alert.alert_key, alert.level, user, "would_hold", held_until=until)
+        if dry_run:
+            return base
+        if not self.store.claim_alert(alert.alert_key, alert.level, user, self.holder, now,
+                                      held_until=until):
+            return None
+        log.info("alerts.held key=%s level=%d until=%s", alert.alert_key, alert.level,
+                 until.isoformat())
+        return replace(base, status="held")
+
+    def _deliver(
+        self, team: _Team, alert: Alert, recipient: str, now: datetime, dry_run: bool, *,
+        claim: bool,
+    ) -> SentAlert | None:
+        text, blocks = self._render(team, alert, recipient)
+        target = team.channel if recipient == CHANNEL else recipient
+        base = SentAlert(alert.alert_key, alert.level, recipient, "would_send", text, target)
+        if dry_run:
+            return base
+        if claim and not self.store.claim_alert(alert.alert_key, alert.level, recipient,
+                                                self.holder, now):
+            return None
+        if self.messenger is None:
+            raise RuntimeError("AlertService needs a messenger to send")
+        key = (alert.alert_key, alert.level, recipient)
+        try:
+            posted = self.messenger.post_message(target, text, blocks)
+        except Unavailable as exc:
+            # The outcome is unknown: the claim stays, so this level is never sent twice.
+            log.error("alerts.outcome_unknown key=%s level=%d error=%s", key[0], key[1], exc)
+            return replace(base, status="failed")
+        except IntegrationError as exc:
+            # Slack refused it, nothing was posted: a later run retries through the hold queue.
+            self.store.hold_alert(*key, now + RETRY_AFTER)
+            log.error("alerts.post_failed key=%s level=%d error=%s", key[0], key[1], exc)
+            return replace(base, status="failed")
+        self.store.mark_alert_sent(*key, channel=posted.channel, message_ts=posted.ts, now=now)
+        log.info("alerts.sent key=%s level=%d to=%s", key[0], key[1], recipient)
+        return replace(base, status="sent", channel=posted.channel, message_ts=posted.ts)
+
+    def _render(
+        self, team: _Team, alert: Alert, recipient: str
+    ) -> tuple[str, list[dict[str, Any]]]:
+        day_hours = team.flow.calendar.working_day_seconds / 3600.0
+        about = alert.about
+        if isinstance(about, OpenHandoff):
+            if recipient == CHANNEL:
+                people = [p.user_id for p in team.people]
+                return handoff_channel_message(alert, about, people=people, day_hours=day_hours)
+            return handoff_dm(alert, about, day_hours=day_hours)
+        if isinstance(about, PendingReview):
+            name = f"{about.repo}#{about.number}"
+            if (name, recipient) in team.asked:
+                return review_dm(alert, about, day_hours=day_hours)
+            logins = team.reviewers.get(name, ())
+            return review_team_dm(alert, about, reviewers=logins, day_hours=day_hours)
+        return unreleased_channel_message(alert, about, tz=team.flow.calendar.timezone,
+                                          day_hours=day_hours)
+
+    def _still_current(self, team: _Team, alert: Alert) -> bool:
+        """Re-read the subject from the store: is it still waiting?"""
+        about = alert.about
+        if isinstance(about, OpenHandoff):
+            fact = about.fact
+            return any((f.item_key, f.seq) == (fact.item_key, fact.seq)
+                       for f in self.store.open_handoffs(team.name))
+        if isinstance(about, PendingReview):
+            return any(p.number == about.number
+                       for p in self.store.open_prs_without_review([about.repo]))
+        oldest = alert.alert_key.rpartition(":")[2]
+        return any(str(p.number) == oldest
+                   for p in self.store.merged_unreleased_prs([about.repo]))
+
+    # ---- held alerts -----------------------------------------------------------------------
+
+    def _deliver_held(
+        self, teams: Sequence[_Team], now: datetime, dry_run: bool
+    ) -> list[SentAlert]:
+        owner = {key: (team, alert) for team in teams for key, alert in team.current.items()}
+        out: list[SentAlert] = []
+        for entry in self.store.due_held_alerts(now):
+            key = (entry.alert_key, entry.level, entry.recipient)
+            found = owner.get(entry.alert_key)
+            if found is None or not self._still_current(*found) or self._superseded(entry):
+                if not dry_run:
+                    self.store.mark_alert_sent(*key, channel=DROPPED, message_ts=DROPPED, now=now)
+                log.info("alerts.held_dropped key=%s level=%d", key[0], key[1])
+                continue
+            team, alert = found
+            until = self._hold_until(team, entry, alert, now)
+            if until is not None:
+                if not dry_run:
+                    self.store.hold_alert(*key, until)
+                continue
+            sent = self._deliver(team, replace(alert, level=entry.level), entry.recipient, now,
+                                 dry_run, claim=False)
+            if sent is not None:
+                out.append(sent)
+        return out
+
+    def _superseded(self, entry: AlertEntry) -> bool:
+        return any(e.recipient == entry.recipient and e.level > entry.level
+                   for e in self.store.alert_entries(entry.alert_key))
+
+    def _hold_until(
+        self, team: _Team, entry: AlertEntry, alert: Alert, now: datetime
+    ) -> datetime | None:
+        """When a due held alert must wait again (snoozed, or outside working hours)."""
+        for name in (alert.alert_key, alert.subject):
+            snooze = self.store.active_snooze(name, now)
+            if snooze is not None:
+                return snooze.until
+        if entry.recipient == CHANNEL:
+            at = deliver_at(calendar_for(team.flow.calendar), now)
+        else:
+            tz = next((p.tz for p in team.people if p.user_id == entry.recipient),
+                      team.flow.calendar.timezone)
+            at = deliver_at(recipient_calendars(team.flow.calendar)(tz), now)
+        return at if at > now else None
+
+    # ---- buttons ---------------------------------------------------------------------------
+
+    def acknowledge(
+        self, alert_key: str, user_id: str, *, now: datetime | None = None,
+        clicked: ClickedMessage | None = None,
+    ) -> int:
+        """Record ``user_id``'s acknowledgement and show it on the alert's messages.
+
+        Returns the ledger rows newly acknowledged (0: already acknowledged, nothing updated).
+        """
+        now = now or self.clock()
+        touched = self.store.acknowledge_alert(alert_key, user_id, now)
+        if touched == 0 or self.messenger is None:
+            return touched
+        log.info("alerts.acknowledged key=%s", alert_key)
+        done: set[tuple[str, str]] = set()
+        if clicked is not None:
+            blocks = mark_acknowledged(clicked.blocks, user_id)
+            self.messenger.update_message(clicked.channel, clicked.ts,
+                                          clicked.text or "Acknowledged", blocks)
+            done.add((clicked.channel, clicked.ts))
+        for entry in self.store.alert_entries(alert_key):
+            where = (entry.channel or "", entry.message_ts or "")
+            if entry.recipient != CHANNEL or not all(where) or where in done:
+                continue
+            rendered = self._rerender(alert_key, entry.level, now)
+            if rendered is None:
+                log.info("alerts.ack_not_shown key=%s reason=no_longer_waiting", alert_key)
+                continue
+            text, blocks = rendered
+            self.messenger.update_message(where[0], where[1], text,
+                                          mark_acknowledged(blocks, user_id))
+            done.add(where)
+        return touched
+
+    def snooze(
+        self, subject: str, until: datetime, user_id: str, *, now: datetime | None = None,
+        clicked: ClickedMessage | None = None,
+    ) -> Snooze:
+        """Snooze a subject ("PAY-12", "acme/api#7", "acme/api") or an alert key's subject."""
+        now = now or self.clock()
+        snooze = self.store.add_snooze(subject_of(subject), until, user_id, now)
+        if clicked is not None and self.messenger is not None:
+            blocks = mark_snoozed(clicked.blocks, user_id, f"{until:%a %d %b %H:%M} UTC")
+            self.messenger.update_message(clicked.channel, clicked.ts,
+                                          clicked.text or "Snoozed", blocks)
+        log.info("alerts.snoozed subject=%s until=%s", snooze.subject, until.isoformat())
+        return snooze
+
+    def _rerender(
+        self, alert_key: str, level: int, now: datetime
+    ) -> tuple[str, list[dict[str, Any]]] | None:
+        """The channel message of ``alert_key`` at ``level`` from the current state."""
+        directory = People(self.store, self.messenger, now, dry_run=True)
+        for name in self.settings.teams:
+            team = self._team(name, now, directory)
+            alert = team.current.get(alert_key)
+            if alert is not None:
+                return self._render(team, replace(alert, level=level), CHANNEL)
+        return None
+

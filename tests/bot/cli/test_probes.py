@@ -1,0 +1,97 @@
+"""``crosswalk check`` reaches each service through the probes, against the sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from bot.cli.main import main
+from bot.config.env import DESCRIPTIONS
+from integrations.sandbox.generator.organisation import generate
+from integrations.sandbox.runner import Sandbox
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def box() -> Iterator[Sandbox]:
+    with Sandbox(generate("small", seed=3, now=NOW)) as running:
+        yield running
+
+
+def check(box: Sandbox, tmp_path: Path, *, env: dict[str, str] | None = None,
+          edit: dict[str, object] | None = None) -> Result:
+    path = box.write_config(tmp_path / "crosswalk.yaml")
+    if edit:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["teams"]["payments"].update(edit)
+        path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    full: dict[str, str | None] = {name: None for name in DESCRIPTIONS}
+    full.update({**box.env(), "DATABASE_URL": f"sqlite:///{tmp_path / 'cw.db'}", **(env or {})})
+    return CliRunner().invoke(main, ["--config", str(path), "check"], env=full)
+
+
+def test_everything_reachable_is_exit_0_with_a_line_per_thing_checked(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    result = check(box, tmp_path)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("ok   jira: reachable; signed in as") for line in lines)
+    assert any(line.startswith("ok   github: reachable; signed in as") and "rate limit" in line
+               for line in lines)
+    assert any(line.startswith("ok   slack: reachable; bot") for line in lines)
+    assert "ok   team payments jira: project PAY (" in result.stdout
+    assert "ok   team payments github: repository acme/payments-api readable" in lines
+    assert ("ok   team payments github: repository acme/payments-api events feed answers: "
+            "a poll without changes is 1 free request") in lines
+    assert any(line.startswith("ok   team checkout slack: channel") for line in lines)
+    assert not any(line.startswith("FAIL") for line in lines)
+
+
+def test_a_missing_repo_channel_and_project_each_fail_their_own_line_exit_1(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    result = check(box, tmp_path, edit={
+        "jira": {"project": "NOPE"},
+        "github": {"repos": ["acme/payments-api", "acme/vanished"]},
+        "slack": {"channel": "C0NOSUCH"},
+    })
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 3
+    assert any("team payments jira: project NOPE" in line for line in failed)
+    assert any("team payments github: repository acme/vanished" in line for line in failed)
+    assert any("team payments slack: channel C0NOSUCH" in line for line in failed)
+    assert "ok   team payments github: repository acme/payments-api readable" in result.stdout
+
+
+def test_a_repository_without_an_events_feed_is_said_not_failed(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    box.github.fail_next(1, 404, path_prefix="/repos/acme/payments-api/events")
+    result = check(box, tmp_path)
+    assert result.exit_code == 0, result.output
+    assert ("ok   team payments github: repository acme/payments-api has no events feed: "
+            "every poll checks its listings (3 free requests, not 1)") in result.stdout.splitlines()
+
+
+def test_rejected_credentials_and_a_low_budget_say_which_service(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    env = box.env()
+    box.jira.revoke_token()
+    box.github.set_rate_limit(5, 2_000_000_000)
+    result = check(box, tmp_path, env=env)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    jira = [line for line in lines if line.startswith("FAIL jira:")]
+    assert len(jira) == 1 and "JIRA_API_TOKEN" in jira[0]
+    assert any(line.startswith("FAIL github:") and "a sync now would defer" in line
+               for line in lines)
+    assert any(line.startswith("ok   slack: reachable") for line in lines)
