@@ -1,0 +1,109 @@
+"""Run every benchmark script and write bench/RESULTS.md: each figure beside its target.
+
+``.venv/bin/python bench/run_all.py`` runs the full sizes (about half an hour on 2 cores);
+``--quick`` runs each script at a small size, for a smoke run (the file says which was run).
+``--only NAME`` (repeatable) runs some of them. Each script runs in its own process, as a
+user would run it, and its output is copied into the file verbatim: the scripts themselves
+print the targets beside their figures, so this file only adds the machine and the date.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+@dataclass(frozen=True)
+class Bench:
+    """One benchmark script, its arguments at full size and at quick size, and its target."""
+
+    name: str
+    full: tuple[str, ...]
+    quick: tuple[str, ...]
+    targets: str
+
+
+BENCHES = (
+    Bench("generate", ("1000", "10000", "100000"), ("1000",),
+          "generator: 100k items in minutes, not hours (no fixed target)"),
+    Bench("sync", ("10000",), ("1000",),
+          "backfill requests <= 1.05x the REST lower bound; no-change poll: every request a 304"),
+    Bench("report", ("--backend", "both"),
+          ("--teams", "5", "--transitions", "20000", "--prs", "4000", "--backend", "sqlite"),
+          "one team-week < 100 ms; all teams for one week < 5 s"),
+    Bench("slash", ("--rounds", "5"), ("--rounds", "2"),
+          "slash ack p99 < 100 ms at 20 concurrent"),
+)
+
+
+def machine() -> list[str]:
+    """The facts about this machine a reader needs to compare figures."""
+    mem = ""
+    meminfo = Path("/proc/meminfo")
+    if meminfo.exists():
+        first = meminfo.read_text(encoding="utf-8").splitlines()[0]
+        mem = f", {int(first.split()[1]) / 1024 / 1024:.1f} GiB memory"
+    return [
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {platform.machine()}, {os.cpu_count()} cores{mem}, {platform.system()} "
+        f"{platform.release()}",
+        f"- Python {platform.python_version()}",
+    ]
+
+
+def run(bench: Bench, quick: bool) -> tuple[str, float, int]:
+    """Run one script; its combined output, wall seconds and exit code."""
+    args = bench.quick if quick else bench.full
+    command = [sys.executable, str(HERE / f"{bench.name}.py"), *args]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
+                          check=False)
+    output = (done.stdout + ("\n" + done.stderr if done.returncode else "")).rstrip()
+    return output, time.perf_counter() - started, done.returncode
+
+
+def results(benches: list[Bench], quick: bool) -> tuple[str, int]:
+    """The whole RESULTS.md text, and how many scripts failed."""
+    lines = ["# Benchmark results", "",
+             f"Written by `bench/run_all.py{' --quick' if quick else ''}`; do not edit by hand.",
+             "", *machine(), ""]
+    failed = 0
+    for bench in benches:
+        print(f"== {bench.name}", file=sys.stderr, flush=True)
+        output, seconds, code = run(bench, quick)
+        failed += code != 0
+        args = " ".join(bench.quick if quick else bench.full)
+        lines += [f"## {bench.name}", "",
+                  f"`python bench/{bench.name}.py {args}` — {seconds:.0f} s"
+                  + (f", **exit {code}**" if code else ""), "",
+                  f"Target: {bench.targets}.", "", "```text", output, "```", ""]
+    return "\n".join(lines), failed
+
+
+def main(argv: list[str]) -> int:
+    """Run the selected scripts and write the file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--only", action="append", choices=[b.name for b in BENCHES])
+    parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args(argv)
+    chosen = [b for b in BENCHES if not args.only or b.name in args.only]
+    text, failed = results(chosen, args.quick)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out} ({failed} failed)", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
