@@ -24,6 +24,7 @@ from urllib.parse import unquote, urlencode
 
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
 from integrations.sandbox.github.events import EventFeed
+from integrations.sandbox.github.graphql import GraphQLEndpoint
 from integrations.sandbox.github.payloads import Payloads
 from integrations.sandbox.github.routes import HttpError, Result, register
 from integrations.sandbox.world import GhCommit, GhPull, GhRepo, World
@@ -321,9 +322,19 @@ class GitHubServer(SandboxServer):
             raise HttpError(404, "Not Found")
         return r.commits[sha]
 
+    def token_of(self, request: Request) -> str | None:
+        """The token a request carries (None without one)."""
+        return self._token(request)
+
+    def viewer_id(self, token: str) -> int:
+        """The user id GitHub names in a rate-limit message."""
+        return self._viewer_id(token)
+
     def setup(self) -> None:
-        """Register every GitHub route the sandbox serves."""
+        """Register every GitHub route the sandbox serves (REST, and GraphQL at /graphql)."""
         register(self)
+        self.graphql = GraphQLEndpoint(self, self._clock)
+        self.graphql.register()
 
 
 def _int(value: str | None, default: int) -> int:
