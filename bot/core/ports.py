@@ -117,6 +117,16 @@ class PullPoll:
     cursor: datetime | None = None
     etag: str | None = None
     requests: int = 0  # requests this poll spent (304s included)
+    points: int = 0  # GraphQL points it spent (0 on the REST path)
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewPoll:
+    """The reviews of some pull requests, and the requests that cost (0 when the listing
+    already carried them, as the GraphQL listing does)."""
+
+    reviews: list[Review]
+    requests: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +173,7 @@ class CodeHost(Protocol):
         """PRs updated since ``since - overlap``; one free 304 when ``etag`` still matches."""
         ...
 
-    def reviews(self, repo: str, numbers: Collection[int]) -> list[Review]:
+    def reviews(self, repo: str, numbers: Collection[int]) -> ReviewPoll:
         """The reviews of the given PRs (call it only for PRs that changed)."""
         ...
 

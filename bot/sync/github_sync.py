@@ -107,8 +107,9 @@ def _store_pulls(
     for offset in range(0, len(changed), CHUNK):
         chunk = changed[offset : offset + CHUNK]
         numbers = [p.number for p in chunk]
-        reviews = host.reviews(repo, numbers)
-        report.requests += len(numbers)
+        fetched = host.reviews(repo, numbers)
+        reviews = fetched.reviews
+        report.requests += fetched.requests
         with store.transaction() as conn:
             dirty = Dirty()
             before = store.links_of_prs([(repo, n) for n in numbers], conn=conn)

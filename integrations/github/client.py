@@ -10,6 +10,11 @@ Cost model (what ``bench/sync.py`` compares against):
   only until ``updated_at`` drops below the cursor minus the overlap; one reviews request
   per changed PR; one compare per new release pair. Only list-payload attributes are read,
   so PyGithub never completes lazily.
+- with GraphQL (the default where the server has it): after a 200 on the pulls page, the
+  changed PRs come with their reviews from one GraphQL query per 50 PRs
+  (``integrations/github/graphql.py``) instead of one reviews request per PR. A server or
+  token without GraphQL (404, or refused) falls back to the REST path above, said once in
+  the log (``github.graphql_unavailable``).
 """
 
 from __future__ import annotations
@@ -30,11 +35,20 @@ from github.GithubObject import GithubObject
 from github.GitRelease import GitRelease
 from github.PullRequest import PullRequest as GhPullRequest
 
-from bot.core.errors import ConfigError, NotFound
-from bot.core.ports import ActivityPoll, CodeHostAccount, ContainmentResult, PullPoll, ReleasePoll
+from bot.core.errors import ConfigError, IntegrationError, NotFound, RateLimited
+from bot.core.logs import event
+from bot.core.ports import (
+    ActivityPoll,
+    CodeHostAccount,
+    ContainmentResult,
+    PullPoll,
+    ReleasePoll,
+    ReviewPoll,
+)
 from bot.flow.model import Containment, PullRequest, Release, Review
 from integrations.github import convert
-from integrations.github.policy import HttpStatusError, Policy
+from integrations.github.graphql import GraphQLUnavailable, PullsPage, list_pulls, reviews_of
+from integrations.github.policy import SERVICE, Budget, HttpStatusError, Policy
 
 log = logging.getLogger(__name__)
 PER_PAGE = 100
@@ -53,6 +67,7 @@ class GitHubConfig:
     # PyGithub's pause between requests (its default is 0.25 s): 10 GETs/s stays under the
     # secondary limit of 900 points a minute; 0 in tests
     throttle: float = 0.1
+    graphql: bool = True  # PRs and reviews through GraphQL where the server has it
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> GitHubConfig:
@@ -83,6 +98,11 @@ class GitHubHost:
             seconds_between_requests=config.throttle,
             seconds_between_writes=config.throttle,
         )
+        self.graphql_url = graphql_url(self.api)
+        self.graphql_budget = Budget()  # GraphQL points: a budget apart from REST's
+        # None: not tried yet; False: unavailable, REST only from then on
+        self.graphql: bool | None = None if config.graphql else False
+        self._listed: dict[str, PullsPage] = {}  # the last GraphQL listing per repository
         self.http = httpx.Client(
             timeout=config.timeout,
             follow_redirects=True,
@@ -142,6 +162,11 @@ class GitHubHost:
             return PullPoll(repo, changed=False, cursor=since, etag=etag, requests=1)
         new_etag, items, next_url = first
         threshold = since - overlap if since is not None else None
+        listed = self._graphql_pulls(repo, threshold)
+        if listed is not None:
+            return PullPoll(repo, changed=True, pulls=listed.pulls,
+                            cursor=_cursor(listed.pulls, since), etag=new_etag,
+                            requests=1 + listed.queries, points=listed.points)
         pulls: list[PullRequest] = []
         requests = 1
         while True:
@@ -152,20 +177,74 @@ class GitHubHost:
                 break
             items, next_url = self._page(f"list pull requests of {repo}", next_url)
             requests += 1
-        cursor = max([p.updated_at for p in pulls] + ([since] if since else []), default=None)
+        cursor = _cursor(pulls, since)
         log.info("github.pulls_listed repo=%s pulls=%d requests=%d", repo, len(pulls), requests)
         return PullPoll(
             repo, changed=True, pulls=pulls, cursor=cursor, etag=new_etag, requests=requests
         )
 
-    def reviews(self, repo: str, numbers: Collection[int]) -> list[Review]:
-        """The reviews of the given PRs: one request per PR (per 100 reviews)."""
+    def reviews(self, repo: str, numbers: Collection[int]) -> ReviewPoll:
+        """The reviews of the given PRs: free when the GraphQL listing carried them, else one
+        REST request per PR (per 100 reviews)."""
+        listed = self._listed.get(repo)
+        cached = reviews_of(listed, numbers) if listed is not None else None
+        if cached is not None:
+            return ReviewPoll(cached, requests=0)
         out: list[Review] = []
         for number in sorted(set(numbers)):
             pull = self.gh.get_repo(repo).get_pull(number)  # lazy: no request
             items = self._call(f"list reviews of {repo}#{number}", partial(_all, pull.get_reviews))
             out += [convert.review(repo, number, rv) for rv in items]
-        return out
+        return ReviewPoll(out, requests=len(set(numbers)))
+
+    # ---- GraphQL ----------------------------------------------------------------------
+
+    def _graphql_pulls(self, repo: str, threshold: datetime | None) -> PullsPage | None:
+        """The PRs and reviews through GraphQL; None (REST from then on) when unavailable."""
+        self._listed.pop(repo, None)
+        if self.graphql is False:
+            return None
+        try:
+            listed = list_pulls(self._graphql_query, repo, threshold)
+        except GraphQLUnavailable as err:
+            self.graphql = False
+            event(log, "github.graphql_unavailable", level=logging.WARNING, fallback="rest",
+                  reason=err.detail or "refused")
+            return None
+        self.graphql = True
+        self._listed[repo] = listed
+        return listed
+
+    def _graphql_query(self, text: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """POST one query; its ``data``. Errors GitHub sends with HTTP 200 are raised."""
+        body = self.policy.call("GraphQL query", partial(self._post_graphql, text, variables),
+                                guard=False)
+        errors = body.get("errors") or []
+        kinds = {str(e.get("type") or "") for e in errors if isinstance(e, dict)}
+        if "RATE_LIMITED" in kinds:
+            wait = max(self.graphql_budget.reset - self.policy.clock(), 0.0)
+            raise RateLimited(SERVICE, f"GraphQL points exhausted; resets in {wait:.0f} s",
+                              retry_after=wait, detail="event=github.graphql_rate_limited")
+        if kinds & {"FORBIDDEN", "INSUFFICIENT_SCOPES"}:
+            raise GraphQLUnavailable(SERVICE, "GraphQL refused for this token",
+                                     detail="type=" + ",".join(sorted(kinds)))
+        data = body.get("data")
+        if errors and (not isinstance(data, dict) or kinds - {"NOT_FOUND"}):
+            first = errors[0] if isinstance(errors[0], dict) else {}
+            message = str(first.get("message", ""))[:200]
+            raise IntegrationError(SERVICE, f"GraphQL query rejected: {message}",
+                                   detail="event=github.graphql_error")
+        return data if isinstance(data, dict) else {}
+
+    def _post_graphql(self, text: str, variables: dict[str, Any]) -> dict[str, Any]:
+        response = self.http.post(self.graphql_url, json={"query": text, "variables": variables})
+        self.graphql_budget.update(response.headers)
+        if response.status_code == 404:
+            raise GraphQLUnavailable(SERVICE, "no GraphQL endpoint", detail="status=404")
+        if response.status_code != 200:
+            raise HttpStatusError(response.status_code, response.headers, _message(response))
+        body = response.json()
+        return body if isinstance(body, dict) else {}
 
     def poll_releases(self, repo: str, etag: str | None) -> ReleasePoll:
         """Every release (drafts included) and tag; a free 304 when nothing changed."""
@@ -294,6 +373,18 @@ class GitHubHost:
         total = int(comparison.total_commits)  # the first request: page 1 of the commits
         shas = [commit.sha for commit in comparison.commits]
         return shas, max(1, -(-total // PER_PAGE))
+
+
+def graphql_url(api: str) -> str:
+    """GitHub's GraphQL endpoint for a REST root (``/api/v3`` → ``/api/graphql`` on GHES)."""
+    api = api.rstrip("/")
+    if api.endswith("/api/v3"):
+        return api.removesuffix("/v3") + "/graphql"
+    return api + "/graphql"
+
+
+def _cursor(pulls: Sequence[PullRequest], since: datetime | None) -> datetime | None:
+    return max([p.updated_at for p in pulls] + ([since] if since else []), default=None)
 
 
 def _slim(item: Any) -> Any:

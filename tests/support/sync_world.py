@@ -25,9 +25,10 @@ def open_store(url: str) -> Store:
 
 def make_engine_for(
     box: Sandbox, settings: Settings, store: Store, *, timeout: float = 5.0,
-    env: dict[str, str] | None = None, **kwargs: Any,
+    env: dict[str, str] | None = None, graphql: bool = True, **kwargs: Any,
 ) -> SyncEngine:
-    """An engine over fresh adapters pointed at ``box`` (``env`` overrides its variables)."""
+    """An engine over fresh adapters pointed at ``box`` (``env`` overrides its variables;
+    ``graphql=False`` keeps GitHub on the REST path)."""
     env = {**box.env(), **(env or {})}
     jira = JiraSource(
         JiraConfig(url=env["JIRA_URL"], email=env["JIRA_EMAIL"],
@@ -36,7 +37,7 @@ def make_engine_for(
     )
     github = GitHubHost(
         GitHubConfig(token=env["GITHUB_TOKEN"], api_url=env["GITHUB_API_URL"], timeout=timeout,
-                     throttle=0),
+                     throttle=0, graphql=graphql),
         policy=Policy(tries=4, base_delay=0.01, max_wait=5.0),
     )
     return SyncEngine(store, settings, jira, github, clock=lambda: NOW, **kwargs)

@@ -45,7 +45,7 @@ from graphql import (
 from graphql.language import DocumentNode
 
 from integrations.sandbox.base import Request, Response
-from integrations.sandbox.github.common import node_id, ts
+from integrations.sandbox.github.common import WEB, node_id, ts
 from integrations.sandbox.world import GhPull, GhRepo, GhReview, GhUser
 
 if TYPE_CHECKING:
@@ -348,7 +348,7 @@ def _pull(repo_name: str, p: GhPull, users: dict[str, GhUser]) -> Json:
         "state": _state(p), "isDraft": p.draft, "merged": p.merged_at is not None,
         "createdAt": ts(p.created_at), "updatedAt": ts(p.updated_at),
         "closedAt": ts(p.closed_at), "mergedAt": ts(p.merged_at), "mergeCommit": merge,
-        "url": f"https://github.com/{repo_name}/pull/{p.number}",
+        "url": f"{WEB}/{repo_name}/pull/{p.number}",
         "author": _actor(p.user, users), "_users": users,
     }
 

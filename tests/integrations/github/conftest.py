@@ -21,10 +21,13 @@ def server(request: pytest.FixtureRequest) -> Iterator[GitHubServer]:
 
 
 def make_host(
-    server: GitHubServer, *, token: str = TOKEN, timeout: float = 5.0, tries: int = 4
+    server: GitHubServer, *, token: str = TOKEN, timeout: float = 5.0, tries: int = 4,
+    graphql: bool = False,
 ) -> GitHubHost:
-    """An adapter with tiny backoff and no PyGithub throttle, for tests."""
-    config = GitHubConfig(token=token, api_url=server.url, timeout=timeout, throttle=0)
+    """An adapter with tiny backoff and no PyGithub throttle, for tests (the REST path unless
+    ``graphql``: most of these tests count REST requests)."""
+    config = GitHubConfig(token=token, api_url=server.url, timeout=timeout, throttle=0,
+                          graphql=graphql)
     return GitHubHost(config, policy=Policy(tries=tries, base_delay=0.01))
 
 

@@ -105,13 +105,13 @@ def test_a_change_runs_the_listing_and_returns_only_what_changed(
     known = {p.number: p.updated_at for p in first.pulls}
     changed = [p.number for p in poll.pulls if known.get(p.number) != p.updated_at]
     server.reset_log()
-    reviews = host.reviews(REPO, changed)
+    reviews = host.reviews(REPO, changed).reviews
     assert [r.route.endswith("/reviews") for r in server.requests] == [True, True]
     assert {(r.pr_number, r.reviewer, r.state.value) for r in reviews} >= {(7, "carol", "APPROVED")}
 
 
 def test_reviews_flag_bot_reviewers(server: GitHubServer, host: GitHubHost) -> None:
-    reviews = host.reviews(REPO, [4])
+    reviews = host.reviews(REPO, [4]).reviews
     assert {(r.reviewer, r.reviewer_is_bot) for r in reviews} == {
         ("bob", False),
         ("dependabot[bot]", True),
