@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from bot.store.db import READ_ONLY
@@ -28,9 +27,14 @@ def chunked(values: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 
 def dialect_insert(conn: Connection, table: Table) -> Any:
     """The dialect's INSERT construct, which has ``on_conflict_do_update``/``do_nothing``."""
+    # imported here: a SQLite process never loads the PostgreSQL dialect (~20 ms at start)
     if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     raise NotImplementedError(f"unsupported database dialect {conn.dialect.name!r}")
 

@@ -11,9 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from bot.slack.render.common import dig
 
 
@@ -43,6 +40,10 @@ class WeekPoint:
 
 def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes:
     """PNG bytes of the trend chart (deterministic for a given input)."""
+    # matplotlib is ~40 MB and ~0.3 s to import: only a process that draws a chart pays it
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=(8, 4.5), dpi=100)
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
