@@ -67,7 +67,9 @@ def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
                 store.set_cursor(conn, job.team, "jira", MAIN, state.instant_text(reached),
                                  now=job.now)
     versions = getattr(source, "versions", None)
-    if callable(versions):
+    # Only a team that ships by fixVersions reads a version's release date: for the others
+    # the versions request would be one more request on every poll, changed or not.
+    if callable(versions) and job.flow.release_source == "jira":
         for project in sorted(job.flow.projects):
             fetched = versions(project)
             report.requests += 1

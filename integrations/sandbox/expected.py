@@ -83,8 +83,13 @@ def _jira(world: World, wanted: set[str], base: str, out: Expected) -> None:
                         issue.key, f"{history.id}:{index}", history.created,
                         change.from_string, change.to_string,
                     ))
+    # A version is stored when an item names it, and every version of a project that a team
+    # shipping by fixVersions reads (only those teams' syncs list a project's versions).
+    listed = {t.jira_project for t in world.teams if t.release_source == "jira"}
+    named = {v for i in world.jira.issues.values() if i.project in wanted
+             for v in i.fix_version_ids}
     for version in sorted(world.jira.versions.values(), key=lambda v: int(v.id)):
-        if version.project in wanted:
+        if version.project in wanted and (version.project in listed or version.id in named):
             out.fix_versions.append(FixVersion(
                 version.id, version.project, version.name, version.released, version.release_date,
             ))

@@ -55,6 +55,9 @@ def test_a_sync_without_changes_is_one_free_304_per_repository_and_one_jira_sear
     repos = [repo for team in settings.teams.values() for repo in team.repos]
     assert sorted(r.path for r in github) == sorted(f"/repos/{repo}/events" for repo in repos)
     assert sandbox.jira.counts()[SEARCH] == len(settings.teams)
+    # no team here ships by fixVersions: no versions request either (issue #15)
+    assert all(t.releases.source != "jira" for t in settings.teams.values())
+    assert not [r for r in sandbox.jira.requests if r.path.endswith("/versions")]
     assert {r.status for r in summary.reports} == {"unchanged"}
     assert (stored_records(store), stored_facts(store)) == before
 
