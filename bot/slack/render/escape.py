@@ -16,9 +16,17 @@ _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,30}$")
 _URL_UNSAFE = frozenset(' |<>"`{}\\^')
 
 
+# Unicode bidirectional controls: U+202E in a title would make the rest of the message read
+# backwards (a "Trojan Source" spoof of a key, a link label or a number). Outside text loses
+# them; Slack shows the characters around them unchanged.
+_BIDI = dict.fromkeys([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
 def esc(text: object) -> str:
-    """Escape ``&``, ``<`` and ``>`` (``&`` first) for mrkdwn and plain_text alike."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape ``&``, ``<`` and ``>`` (``&`` first) for mrkdwn and plain_text alike, and drop
+    bidirectional control characters."""
+    clean = str(text).translate(_BIDI)
+    return clean.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def safe_url(url: str) -> str | None:

@@ -68,3 +68,9 @@ def test_rendered_outside_text_never_mentions_links_or_leaks_angles(text: str, u
     safe = safe_url(url)
     assert safe is None or re.fullmatch(r"(?i)https?://[!-~]+", safe)
     assert safe is None or not set(safe) & set(" |<>")
+
+
+def test_esc_drops_bidirectional_controls_and_keeps_the_rest() -> None:
+    assert esc("PAY-1\u202e3-YAP\u202c & <x>") == "PAY-13-YAP &amp; &lt;x&gt;"
+    assert esc("\u2066\u2067\u2068\u2069\u200e\u200f\u061c") == ""
+    assert esc("naïve — “quoted” 日本") == "naïve — “quoted” 日本"

@@ -57,8 +57,11 @@ hostile = st.text(max_size=80) | st.sampled_from(
         "&lt;!channel&gt;",
         "a|b>c<d",
         "<<!everyone>>",
+        "PAY-1\u202e3-YAP\u202c",  # issue #14: bidi controls spoof what a reader sees
+        "\u2066\u2067\u2068\u2069\u200e\u200f\u061c",
     ]
 )
+BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def strings(node: Any) -> list[str]:
@@ -76,6 +79,7 @@ def assert_safe(rendered: Any) -> None:
     for text in strings(rendered):
         stripped = OWN_TOKENS.sub("", text)
         assert "<" not in stripped and ">" not in stripped, json.dumps(text)
+        assert not BIDI.search(text), json.dumps(text)
 
 
 def report(team: str) -> dict[str, Any]:
