@@ -52,7 +52,15 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
     token = str(client.token or "")
     pool = executor or ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="bolt")
 
-    def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
+    def authorize(
+        enterprise_id: str | None, team_id: str | None, **_: Any
+    ) -> AuthorizeResult | None:
+        if team_id is not None and team_id != identity.team_id:
+            # Signed with our secret but from another workspace (an app installed in two
+            # workspaces shares its secret): not ours to serve. Bolt then answers nothing.
+            log.warning("slack.foreign_workspace",
+                        extra={"fields": {"team": team_id, "ours": identity.team_id}})
+            return None
         return AuthorizeResult(
             enterprise_id=enterprise_id, team_id=team_id or identity.team_id,
             bot_user_id=identity.user_id, bot_id=identity.bot_id, bot_token=token,

@@ -182,12 +182,13 @@ class Served:
 
     def command(self, text: str, *, user: str = ALICE, channel: str = CHANNEL,
                 timestamp: int | None = None, secret: str = SIGNING_SECRET,
-                command: str = "/crosswalk") -> tuple[httpx.Response, str]:
+                command: str = "/crosswalk", team: str = "T0SANDBOX1",
+                ) -> tuple[httpx.Response, str]:
         """Send a signed slash command; returns the HTTP answer and the response_url id."""
         response_url = self.slack.new_response_url()
         body = slash_command_body(
             command=command, text=text, user_id=user, channel_id=channel,
-            team_id="T0SANDBOX1", response_url=response_url, trigger_id="1.2.3",
+            team_id=team, response_url=response_url, trigger_id="1.2.3",
         )
         headers = {"Content-Type": "application/x-www-form-urlencoded",
                    **signed_headers(secret, body, timestamp)}

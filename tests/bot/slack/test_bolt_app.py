@@ -276,3 +276,17 @@ def test_app_home_opened_publishes_the_users_home(bolt: Served, slack: SlackServ
     view = wait_for(lambda: slack.home_view(BOB))
     body = texts({"blocks": view["blocks"]})
     assert "PAY-1" in body and "acme/api#7" in body and "*payments*" in body
+
+
+def test_a_signed_command_from_another_workspace_is_not_served(bolt: Served) -> None:
+    # issue #14: authorize ignored team_id, so a request signed with the same secret from a
+    # second workspace of the same app was answered with this workspace's numbers
+    answer, response_id = bolt.command("summary", team="T0ELSEWHERE")
+    assert answer.status_code == 200
+    assert "summary" not in answer.text.lower()
+    time.sleep(0.5)  # the listener would have replied by now
+    # only Bolt's refusal reached the response_url: none of this workspace's numbers
+    replies = bolt.slack.responses_to(response_id)
+    assert replies and all(not r.get("blocks") and "reinstall" in r["text"] for r in replies)
+    _, ours_id = bolt.command("help")
+    assert bolt.reply(ours_id)  # the same request from our workspace is served
