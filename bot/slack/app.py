@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from slack_bolt import Ack, App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -70,7 +70,9 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
     if not any(isinstance(f, _ExpectedBoltNotices) for f in bolt_log.filters):
         bolt_log.addFilter(_ExpectedBoltNotices())
     app = App(
-        client=client, signing_secret=crosswalk.signing_secret, authorize=authorize,
+        client=client, signing_secret=crosswalk.signing_secret,
+        # Bolt types authorize as never None, but treats None as "not authorized"
+        authorize=cast("Callable[..., AuthorizeResult]", authorize),
         process_before_response=True, listener_executor=pool, logger=bolt_log,
     )
     messenger = crosswalk.clients.messenger
