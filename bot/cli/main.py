@@ -40,7 +40,7 @@ from bot.config.env import Env, mask_url, require_for
 from bot.config.loading import SettingsError
 from bot.config.settings import Settings, load_settings
 from bot.core.errors import ConfigError, IntegrationError
-from bot.core.logs import configure_logging, register_secret
+from bot.core.logs import configure_logging, redact_streams, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +171,8 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
     configure_logging(sys.stderr.isatty(), log_level)
     for secret in env.secrets():
         register_secret(secret)
+    if ctx.invoked_subcommand != "sandbox":  # the sandbox prints its own fake tokens on purpose
+        redact_streams()  # what a command prints passes the same redaction as the logs
     ctx.obj = CliContext(env=env, config_path=config_path or env.crosswalk_config)
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, unquote_plus
 
 from bot.core.errors import ConfigError
 
@@ -49,12 +50,26 @@ SECRET_VARIABLES = frozenset(
         "SLACK_APP_TOKEN",
     }
 )
-_URL_PASSWORD = re.compile(r"(?P<head>://[^/:@\s]+:)(?P<password>[^@/\s]+)(?P<tail>@)")
+# The password runs to the last "@" of the URL (it may hold "/" or ":" unencoded, which
+# SQLAlchemy accepts); libpq URLs may carry it as a ``password=`` query parameter instead.
+_URL_PASSWORD = re.compile(r"(?P<head>://[^/:@\s]*:)(?P<password>\S*)(?P<tail>@[^@\s]*)$")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<head>[?&]password=)(?P<password>[^&#\s]*)")
 
 
 def mask_url(url: str) -> str:
     """A URL with any password replaced by ``***`` (for messages and logs)."""
-    return _URL_PASSWORD.sub(r"\g<head>***\g<tail>", url)
+    url = _URL_PASSWORD.sub(r"\g<head>***\g<tail>", url.strip())
+    return _QUERY_PASSWORD.sub(r"\g<head>***", url)
+
+
+def url_passwords(url: str) -> list[str]:
+    """Every password ``url`` carries, as written and percent-decoded."""
+    found: list[str] = []
+    for pattern in (_URL_PASSWORD, _QUERY_PASSWORD):
+        for match in pattern.finditer(url.strip()):
+            raw = match.group("password")
+            found += [raw, unquote(raw), unquote_plus(raw)] if raw else []
+    return sorted(set(found))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -128,10 +143,7 @@ class Env:
     def secrets(self) -> list[str]:
         """Every secret value set, including a database password, for log redaction."""
         found = [str(self.get(name)) for name in sorted(SECRET_VARIABLES) if self.get(name)]
-        match = _URL_PASSWORD.search(self.database_url)
-        if match:
-            found.append(match.group("password"))
-        return found
+        return found + url_passwords(self.database_url)
 
     def __repr__(self) -> str:
         shown = []

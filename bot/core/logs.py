@@ -9,6 +9,7 @@ passes a filter that blanks registered secrets and anything shaped like a creden
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -39,7 +40,8 @@ _PATTERNS = (
     re.compile(r"\bxapp-[A-Za-z0-9-]+"),
     re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"),
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
-    re.compile(r"(://[^/:@\s]+:)[^@/\s]+(?=@)"),  # a password in a URL
+    re.compile(r"(://[^/:@\s]*:)\S*(?=@[^@\s]*)"),  # a password in a URL, to its last "@"
+    re.compile(r"(?i)([?&]password=)[^&#\s]+"),  # libpq's password query parameter
 )
 
 _secrets: set[str] = set()
@@ -74,6 +76,45 @@ def _redact_value(value: object) -> object:
     if isinstance(value, int | float | bool) or value is None:
         return value
     return redact(str(value))
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that redacts what passes through it: the CLI puts stdout and stderr
+    behind one, so an upstream's error text echoed in a message can carry no secret."""
+
+    def __init__(self, inner: TextIO) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def write(self, text: str) -> int:
+        """Write ``text`` redacted; the count is of ``text`` as given."""
+        self.inner.write(redact(text))
+        return len(text)
+
+    def flush(self) -> None:
+        """Flush the wrapped stream."""
+        self.inner.flush()
+
+    def isatty(self) -> bool:
+        """Whether the wrapped stream is a terminal."""
+        return self.inner.isatty()
+
+    def fileno(self) -> int:
+        """The wrapped stream's descriptor."""
+        return self.inner.fileno()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The wrapped stream's encoding."""
+        return str(getattr(self.inner, "encoding", "utf-8"))
+
+
+def redact_streams() -> None:
+    """Put ``sys.stdout`` and ``sys.stderr`` behind a ``RedactingStream`` (once)."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if not isinstance(stream, RedactingStream):
+            setattr(sys, name, RedactingStream(stream))
 
 
 class RedactingFilter(logging.Filter):

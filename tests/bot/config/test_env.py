@@ -11,6 +11,7 @@ import pytest
 from bot.config.env import Env, mask_url, require_for, required_env
 from bot.config.settings import Settings, load_settings, parse_settings
 from bot.core.errors import ConfigError
+from bot.core.logs import redact, register_secret
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "config" / "crosswalk.example.yaml"
 FULL = {
@@ -86,6 +87,32 @@ def test_repr_and_str_never_show_secrets() -> None:
     assert "JIRA_API_TOKEN='***'" in repr(env)
     assert "postgresql+psycopg://cw:***@db/cw" in repr(env)
     assert set(env.secrets()) >= {FULL["JIRA_API_TOKEN"], FULL["SLACK_SIGNING_SECRET"], "hunter22"}
+
+
+@pytest.mark.parametrize(("url", "masked", "password"), [
+    ("postgresql://u:pw-1234@h/d", "postgresql://u:***@h/d", "pw-1234"),
+    ("postgresql://user:pa/ss:w0rd@h:5432/d", "postgresql://user:***@h:5432/d", "pa/ss:w0rd"),
+    ("postgresql://user:p%40ss%2Fw0rd@h/d", "postgresql://user:***@h/d", "p@ss/w0rd"),
+    ("postgresql://:s3cr3t-x@h/d", "postgresql://:***@h/d", "s3cr3t-x"),
+    ("postgresql://h/d?user=u&password=qu3ry-pw&sslmode=require",
+     "postgresql://h/d?user=u&password=***&sslmode=require", "qu3ry-pw"),
+], ids=["plain", "slash-and-colon", "percent-encoded", "no-user", "query"])
+def test_every_database_password_form_is_masked_and_registered(
+    url: str, masked: str, password: str
+) -> None:
+    # issue #14: ":pw@", "user:pa/ss@" and "?password=" forms were neither masked nor
+    # registered for redaction
+    assert mask_url(url) == masked
+    secrets = Env.from_mapping({"DATABASE_URL": url}).secrets()
+    assert password in secrets
+    assert password not in redact_for_test(url, secrets)
+
+
+def redact_for_test(text: str, secrets: list[str]) -> str:
+    """What the log and stream redaction leave of ``text`` once ``secrets`` are registered."""
+    for secret in secrets:
+        register_secret(secret)
+    return redact(text)
 
 
 def test_mask_url_hides_only_the_password() -> None:
