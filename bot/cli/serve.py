@@ -66,7 +66,7 @@ def serve(cli: CliContext, host: str, port: int | None) -> None:
     log.info("serve.slack_identity team=%s bot_user=%s", identity.team_id, identity.user_id)
     executor = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="bolt")
     bolt = build_bolt_app(crosswalk, executor=executor)
-    wsgi = make_wsgi_app(bolt, crosswalk.health, signing_secret=env.slack_signing_secret)
+    wsgi = make_wsgi_app(bolt, crosswalk.health, signing_secret=crosswalk.signing_secret)
     shutdown: list[Callable[[], object]] = []
     if env.slack_app_token:
         handler = SocketMode(bolt, env.slack_app_token)

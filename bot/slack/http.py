@@ -120,11 +120,10 @@ def guard_slack_requests(bolt: Wsgi, signing_secret: str) -> Wsgi:
     return wsgi
 
 
-def make_wsgi_app(app: App, health: HealthCheck, *, signing_secret: str | None = None) -> Wsgi:
+def make_wsgi_app(app: App, health: HealthCheck, *, signing_secret: str) -> Wsgi:
     """A WSGI callable routing ``/slack/events`` (guarded) to Bolt and ``GET /healthz`` to
-    ``health``; the signing secret defaults to the app's own."""
-    secret = signing_secret if signing_secret is not None else str(app._signing_secret)
-    bolt = guard_slack_requests(SlackRequestHandler(app, path="/slack/events"), secret)
+    ``health``."""
+    bolt = guard_slack_requests(SlackRequestHandler(app, path="/slack/events"), signing_secret)
 
     def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")

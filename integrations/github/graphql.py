@@ -21,12 +21,12 @@ from typing import Any
 from bot.core.errors import IntegrationError, NotFound, Unavailable
 from bot.core.logs import event
 from bot.flow.model import PullRequest, Review, ReviewState, is_bot_login
+from integrations.github.convert import GHOST
 
 log = logging.getLogger(__name__)
 SERVICE = "GitHub"
 
 PAGE = 50  # PRs per query: 50 x (1 + 100 reviews + 10 requests) keeps the cost at ~6 points
-GHOST = "ghost"
 
 _ACTOR = "author { __typename login }"
 _REVIEWS = f"""totalCount pageInfo {{ hasNextPage endCursor }}

@@ -231,7 +231,8 @@ def served(app: Crosswalk, slack: SlackServer) -> Iterator[Served]:
 
     executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="test-bolt")
     bolt = build_bolt_app(app, executor=executor)
-    server = HttpServer(make_wsgi_app(bolt, app.health), host="127.0.0.1", port=0,
+    server = HttpServer(make_wsgi_app(bolt, app.health, signing_secret=app.signing_secret),
+                        host="127.0.0.1", port=0,
                         grace_seconds=10)
     thread = threading.Thread(target=server.serve, kwargs={"install_signals": False},
                               daemon=True)

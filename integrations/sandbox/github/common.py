@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,3 +19,26 @@ def ts(value: datetime | None) -> str | None:
 def node_id(kind: str, ident: object) -> str:
     """An opaque GraphQL node id."""
     return base64.b64encode(f"{kind}:{ident}".encode()).decode()
+
+
+@dataclass(slots=True)
+class Budget:
+    """One token's rate-limit window: REST requests, or GraphQL points."""
+
+    limit: int
+    reset: int  # epoch seconds
+    used: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+    def headers(self, resource: str) -> dict[str, str]:
+        """GitHub's ``x-ratelimit-*`` headers for this window (``core`` or ``graphql``)."""
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(self.remaining),
+            "x-ratelimit-used": str(self.used),
+            "x-ratelimit-reset": str(self.reset),
+            "x-ratelimit-resource": resource,
+        }

@@ -45,7 +45,7 @@ from graphql import (
 from graphql.language import DocumentNode
 
 from integrations.sandbox.base import Request, Response
-from integrations.sandbox.github.common import WEB, node_id, ts
+from integrations.sandbox.github.common import WEB, Budget, node_id, ts
 from integrations.sandbox.world import GhPull, GhRepo, GhReview, GhUser
 
 if TYPE_CHECKING:
@@ -74,19 +74,6 @@ def github_schema() -> GraphQLSchema:
     return schema
 
 
-@dataclass(slots=True)
-class Points:
-    """One token's GraphQL window."""
-
-    limit: int
-    reset: int  # epoch seconds
-    used: int = 0
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.used, 0)
-
-
 @dataclass(frozen=True, slots=True)
 class Context:
     """What the resolvers see: the world's GitHub state, the query's cost and the budget."""
@@ -94,7 +81,7 @@ class Context:
     server: GitHubServer
     cost: int
     nodes: int
-    points: Points
+    points: Budget
 
 
 class GraphQLEndpoint:
@@ -106,7 +93,7 @@ class GraphQLEndpoint:
         self.enabled = True
         self.queries: list[tuple[str, int]] = []  # (query text, cost) of each executed query
         self._clock = clock
-        self._points: dict[str, Points] = {}
+        self._points: dict[str, Budget] = {}
         self._lock = threading.Lock()
 
     def register(self) -> None:
@@ -118,13 +105,13 @@ class GraphQLEndpoint:
         """Answer 404 from now on, as a server without GraphQL does."""
         self.enabled = False
 
-    def points(self, token: str) -> Points:
+    def points(self, token: str) -> Budget:
         """The current window of ``token``."""
         with self._lock:
             now = int(self._clock())
             current = self._points.get(token)
             if current is None or now >= current.reset:
-                current = self._points[token] = Points(self.limit, now + 3600)
+                current = self._points[token] = Budget(self.limit, now + 3600)
             return current
 
     def handle(self, request: Request, match: re.Match[str]) -> Response:
@@ -175,18 +162,12 @@ class GraphQLEndpoint:
             payload["errors"] = [_github_error(e) for e in result.errors]
         return Response.json(payload, 200, self._headers(points))
 
-    def _errors(self, points: Points, errors: list[Any]) -> Response:
+    def _errors(self, points: Budget, errors: list[Any]) -> Response:
         return Response.json({"errors": errors}, 200, self._headers(points))
 
     @staticmethod
-    def _headers(points: Points) -> dict[str, str]:
-        return {
-            "x-ratelimit-limit": str(points.limit),
-            "x-ratelimit-remaining": str(points.remaining),
-            "x-ratelimit-used": str(points.used),
-            "x-ratelimit-reset": str(points.reset),
-            "x-ratelimit-resource": "graphql",
-        }
+    def _headers(points: Budget) -> dict[str, str]:
+        return points.headers("graphql")
 
 
 # ---- cost and pagination bounds ---------------------------------------------------------------

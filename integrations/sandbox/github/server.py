@@ -16,13 +16,13 @@ import re
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.github.common import Budget
 from integrations.sandbox.github.events import EventFeed
 from integrations.sandbox.github.graphql import GraphQLEndpoint
 from integrations.sandbox.github.payloads import Payloads
@@ -34,19 +34,6 @@ WINDOW = 3600  # the primary limit's window, seconds
 SECONDARY_MESSAGE = (
     "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
 )
-
-
-@dataclass(slots=True)
-class Budget:
-    """One token's primary rate-limit window."""
-
-    limit: int
-    reset: int  # epoch seconds
-    used: int = 0
-
-    @property
-    def remaining(self) -> int:
-        return max(self.limit - self.used, 0)
 
 
 Handler = Callable[[Request, "re.Match[str]"], Result]
@@ -182,14 +169,9 @@ class GitHubServer(SandboxServer):
             "X-GitHub-Api-Version-Selected": "2022-11-28",
         }
 
-    def _rate_headers(self, b: Budget) -> dict[str, str]:
-        return {
-            "x-ratelimit-limit": str(b.limit),
-            "x-ratelimit-remaining": str(b.remaining),
-            "x-ratelimit-used": str(b.used),
-            "x-ratelimit-reset": str(b.reset),
-            "x-ratelimit-resource": "core",
-        }
+    @staticmethod
+    def _rate_headers(b: Budget) -> dict[str, str]:
+        return b.headers("core")
 
     def get(self, pattern: str, handler: Handler, *, free: bool = False) -> None:
         """Register a GET route with auth, rate limit, ETag and conditional handling."""

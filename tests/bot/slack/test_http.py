@@ -16,7 +16,8 @@ def _app() -> App:
 
 def _serve(health: Any) -> tuple[HttpServer, threading.Thread, list[str]]:
     hooks: list[str] = []
-    server = HttpServer(make_wsgi_app(_app(), health), host="127.0.0.1", port=0, grace_seconds=10)
+    server = HttpServer(make_wsgi_app(_app(), health, signing_secret="secret"), host="127.0.0.1",
+                        port=0, grace_seconds=10)
     thread = threading.Thread(
         target=server.serve, kwargs={"on_shutdown": [lambda: hooks.append("stopped")],
                                      "install_signals": False},
