@@ -39,6 +39,7 @@ from bot.flow.model import (
     Workflow,
     WorkItem,
 )
+from bot.flow.stages import item_history
 
 WEEKS = 52
 NOW = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # a Wednesday: the current week is partial
@@ -346,12 +347,14 @@ def derive_facts(team: TeamFlow, raw: TeamRaw) -> TeamFacts:
     changes: dict[str, list[StatusChange]] = {}
     for ch in raw.changes:
         changes.setdefault(ch.item_key, []).append(ch)
-    handoffs, spans, items = [], [], []
+    handoffs, spans, items, histories = [], [], [], []
     for item in raw.items:
         mine, own = linked.get(item.key, []), changes.get(item.key, [])
         episodes = derive_handoffs(item, own, mine, team.workflow)
         handoffs.extend(episodes)
-        spans.extend(derive_spans(item, own))
+        item_spans = derive_spans(item, own)
+        spans.extend(item_spans)
+        histories.append(item_history(item.key, item_spans, mine))
         delivered = delivered_from_github(item, mine, released_at, team.workflow)
         items.append(derive_item_fact(item, episodes, delivered))
     incidents = [
@@ -379,4 +382,5 @@ def derive_facts(team: TeamFlow, raw: TeamRaw) -> TeamFacts:
         tuple(releases),
         tuple(incidents),
         first,
+        tuple(histories),
     )

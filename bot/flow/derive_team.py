@@ -33,6 +33,7 @@ from bot.flow.model import (
     WorkItem,
 )
 from bot.flow.report import WeekData, snapshot_instant
+from bot.flow.stages import ItemHistory, item_history
 from bot.flow.weeks import IsoWeek
 
 
@@ -47,6 +48,7 @@ class TeamFacts:
     releases: tuple[ReleaseFact, ...]
     incidents: tuple[IncidentFact, ...]
     first_release_at: datetime | None
+    histories: tuple[ItemHistory, ...] = ()  # every item's spans and linked human PRs
 
 
 def derive_team_facts(
@@ -83,6 +85,7 @@ def derive_team_facts(
     handoffs: list[HandoffFact] = []
     spans: list[StatusSpan] = []
     item_facts: list[ItemFact] = []
+    histories: list[ItemHistory] = []
     changes_of: dict[str, list[StatusChange]] = {}
     for change in changes:
         changes_of.setdefault(change.item_key, []).append(change)
@@ -91,7 +94,9 @@ def derive_team_facts(
         mine = linked.get(item.key, [])
         item_handoffs = derive_handoffs(item, item_changes, mine, team.workflow)
         handoffs.extend(item_handoffs)
-        spans.extend(derive_spans(item, item_changes))
+        item_spans = derive_spans(item, item_changes)
+        spans.extend(item_spans)
+        histories.append(item_history(item.key, item_spans, mine))
         if team.release_source == "jira":
             delivered = delivered_from_jira(item, by_version, team.calendar.timezone)
         else:
@@ -120,6 +125,7 @@ def derive_team_facts(
         releases=tuple(release_facts),
         incidents=tuple(incidents),
         first_release_at=first_release,
+        histories=tuple(histories),
     )
 
 
@@ -137,6 +143,7 @@ def select_week(facts: TeamFacts, team: TeamFlow, week: IsoWeek, now: datetime) 
     """The exact ``WeekData`` the store's queries must return for this team-week."""
     s, e = week.start.astimezone(UTC), week.end.astimezone(UTC)
     at = snapshot_instant(week, now)
+    delivered = {i.item_key for i in facts.items if _in(i.delivered_at, s, e)}
     return WeekData(
         handoffs_started=tuple(h for h in facts.handoffs if _in(h.started_at, s, e)),
         handoffs_ended=tuple(h for h in facts.handoffs if _in(h.ended_at, s, e)),
@@ -154,4 +161,5 @@ def select_week(facts: TeamFacts, team: TeamFlow, week: IsoWeek, now: datetime) 
         releases=tuple(r for r in facts.releases if _in(r.published_at, s, e)),
         incidents_resolved=tuple(i for i in facts.incidents if _in(i.resolved, s, e)),
         prs_released=tuple(p for p in facts.prs if _in(p.released_at, s, e)),
+        histories=tuple(h for h in facts.histories if h.item_key in delivered),
     )

@@ -16,6 +16,8 @@ from bot.flow.facts import (
     ReleaseFact,
     StatusSpan,
 )
+from bot.flow.model import Workflow
+from bot.flow.stages import ItemHistory, stage_hours, timeline
 from bot.flow.stats import summary
 
 _HOUR = 3600.0
@@ -66,11 +68,22 @@ def handoff_section(
 
 
 def delivery_section(
-    items: Iterable[ItemFact], first_release_at: datetime | None, start: datetime, end: datetime
+    items: Iterable[ItemFact],
+    first_release_at: datetime | None,
+    start: datetime,
+    end: datetime,
+    histories: Iterable[ItemHistory] = (),
+    workflow: Workflow | None = None,
 ) -> dict[str, Any]:
-    """items_delivered / lead_time_hours (first handoff → delivered, calendar hours)."""
+    """items_delivered / lead_time_hours (first handoff → delivered) / stage_hours.
+
+    ``stage_hours`` splits the same items' times to delivery into the five stages of
+    ``bot.flow.stages`` (from ``histories``, their status spans and linked PRs).
+    """
     delivered = {i.item_key: i for i in items if _in(i.delivered_at, start, end)}
+    by_key = {h.item_key: h for h in histories}
     leads: list[float] = []
+    timelines = []
     for item in delivered.values():
         first, done = item.first_handoff_at, item.delivered_at
         if first is None or done is None or first_release_at is None:
@@ -78,7 +91,16 @@ def delivery_section(
         if first < first_release_at or done < first:
             continue  # history before Crosswalk saw a release; or delivered before handoff
         leads.append(_hours(first, done))
-    return {"items_delivered": len(delivered), "lead_time_hours": summary(leads)}
+        found = timeline(item, by_key.get(item.item_key))
+        if found is not None:
+            timelines.append(found)
+    handoff = workflow.handoff if workflow is not None else frozenset()
+    returned = workflow.returned if workflow is not None else frozenset()
+    return {
+        "items_delivered": len(delivered),
+        "lead_time_hours": summary(leads),
+        "stage_hours": stage_hours(timelines, handoff, returned),
+    }
 
 
 def _humans(prs: Iterable[PrFact]) -> dict[tuple[str, int], PrFact]:

@@ -1,4 +1,4 @@
-"""The report object of one team and one ISO week, built from stored facts (pure)."""
+"""The report object of one team and one ISO week or period, from stored facts (pure)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from bot.flow.metrics import (
     wip_count,
 )
 from bot.flow.model import CalendarSpec, TeamFlow, require_utc
-from bot.flow.weeks import IsoWeek
+from bot.flow.periods import Span, in_timezone
+from bot.flow.stages import ItemHistory
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +42,14 @@ class WeekData:
     releases: tuple[ReleaseFact, ...]  # team repos' releases with published_at in [start, end)
     incidents_resolved: tuple[IncidentFact, ...]  # team's incidents, resolved in [start, end)
     prs_released: tuple[PrFact, ...] = ()  # released_at in [start, end) (change lead time)
+    histories: tuple[ItemHistory, ...] = ()  # status spans and linked PRs of items_delivered
 
 
 EMPTY_WEEK = WeekData((), (), (), (), (), None, (), (), (), (), ())
 
 
-def snapshot_instant(week: IsoWeek, now: datetime) -> datetime:
-    """When ``waiting`` and ``wip`` are read: the week's end, or ``now`` if that is earlier."""
+def snapshot_instant(week: Span, now: datetime) -> datetime:
+    """When ``waiting`` and ``wip`` are read: the span's end, or ``now`` if that is earlier."""
     require_utc(now, "now")
     return min(week.end.astimezone(UTC), now.astimezone(UTC))
 
@@ -58,10 +60,13 @@ def calendar_for(spec: CalendarSpec) -> WorkingCalendar:
     return WorkingCalendar(spec)
 
 
-def build_report(team: TeamFlow, week: IsoWeek, now: datetime, data: WeekData) -> dict[str, Any]:
-    """The DESIGN.md report object for ``team`` and ``week`` (keys and types exactly)."""
-    # The week is always read in the team's timezone, whatever the caller built it with.
-    week = IsoWeek(week.year, week.week, team.calendar.timezone)
+def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> dict[str, Any]:
+    """The report object for ``team`` over an ISO week or a period (docs/metrics.md).
+
+    A period's report is the same object with ``week`` null.
+    """
+    # The span is always read in the team's timezone, whatever the caller built it with.
+    week = in_timezone(week, team.calendar.timezone)
     # Filter in UTC: comparing two datetimes of one ZoneInfo ignores the DST fold.
     start, end = week.start.astimezone(UTC), week.end.astimezone(UTC)
     as_of = snapshot_instant(week, now)
@@ -81,7 +86,14 @@ def build_report(team: TeamFlow, week: IsoWeek, now: datetime, data: WeekData) -
             as_of,
             calendar,
         ),
-        "delivery": delivery_section(data.items_delivered, data.first_release_at, start, end),
+        "delivery": delivery_section(
+            data.items_delivered,
+            data.first_release_at,
+            start,
+            end,
+            data.histories,
+            team.workflow,
+        ),
         "pull_requests": pull_request_section(
             data.prs_opened, data.prs_merged, data.prs_first_reviewed, start, end, calendar
         ),

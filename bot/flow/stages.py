@@ -9,16 +9,15 @@ explains the stages with a worked example.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from bot.flow.facts import StatusSpan
+from bot.flow.facts import ItemFact, StatusSpan
+from bot.flow.model import PullRequest, is_bot_login
 
 STAGES: tuple[str, ...] = ("pickup", "product", "build", "review", "release")
-
-_HOUR = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +27,15 @@ class PrInterval:
     opened_at: datetime
     merged_at: datetime | None
     closed_at: datetime | None = None  # closed without a merge: not open after this
+
+
+@dataclass(frozen=True, slots=True)
+class ItemHistory:
+    """What the store keeps of one item for its stages: status spans and linked human PRs."""
+
+    item_key: str
+    spans: tuple[StatusSpan, ...]
+    prs: tuple[PrInterval, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,34 +82,104 @@ def stage_at(
     return "build"
 
 
+def _stage_times(
+    item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
+) -> dict[str, timedelta]:
+    # Exact (microsecond) sums, so the result does not depend on the order of the items.
+    times = dict.fromkeys(STAGES, timedelta(0))
+    first, last = item.first_handoff_at.astimezone(UTC), item.delivered_at.astimezone(UTC)
+    if last <= first:
+        return times
+    # The stage can only change at a status change or a PR event: cut the span there.
+    cuts = {first, last}
+    for span in item.spans:
+        cuts.update(t.astimezone(UTC) for t in (span.start, span.end) if t is not None)
+    for pr in item.prs:
+        events = (pr.opened_at, pr.merged_at, pr.closed_at)
+        cuts.update(t.astimezone(UTC) for t in events if t is not None)
+    # In UTC: two datetimes of one ZoneInfo compare and subtract by wall clock.
+    points = sorted(t for t in cuts if first <= t <= last)
+    for a, b in pairwise(points):
+        times[stage_at(item, a, handoff, returned)] += b - a
+    return times
+
+
+def _hours(times: dict[str, timedelta]) -> dict[str, float]:
+    return {stage: times[stage] / timedelta(hours=1) for stage in STAGES}
+
+
 def item_stage_hours(
     item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
 ) -> dict[str, float]:
     """Calendar hours ``item`` spent in each stage; they add up to its time to delivery."""
-    hours = dict.fromkeys(STAGES, 0.0)
-    first, last = item.first_handoff_at, item.delivered_at
-    if last <= first:
-        return hours
-    # The stage can only change at a status change or a PR event: cut the span there.
-    cuts = {first, last}
-    for span in item.spans:
-        cuts.update(t for t in (span.start, span.end) if t is not None and first < t < last)
-    for pr in item.prs:
-        events = (pr.opened_at, pr.merged_at, pr.closed_at)
-        cuts.update(t for t in events if t is not None and first < t < last)
-    # Sort by UTC instant: two datetimes of one ZoneInfo compare by wall clock.
-    points = sorted(cuts, key=lambda t: t.timestamp())
-    for a, b in pairwise(points):
-        hours[stage_at(item, a, handoff, returned)] += (b.timestamp() - a.timestamp()) / _HOUR
-    return hours
+    return _hours(_stage_times(item, handoff, returned))
 
 
 def stage_hours(
     items: Iterable[ItemTimeline], handoff: Collection[str], returned: Collection[str]
 ) -> dict[str, float]:
     """``delivery.stage_hours``: each stage's calendar hours summed over ``items``."""
-    total = dict.fromkeys(STAGES, 0.0)
+    total = dict.fromkeys(STAGES, timedelta(0))
     for item in items:
-        for stage, h in item_stage_hours(item, handoff, returned).items():
-            total[stage] += h
-    return total
+        for stage, spent in _stage_times(item, handoff, returned).items():
+            total[stage] += spent
+    return _hours(total)
+
+
+def pr_interval(pr: PullRequest) -> PrInterval | None:
+    """A linked pull request's interval, or None for a bot's (bots are never in a metric)."""
+    if pr.author_is_bot or is_bot_login(pr.author):
+        return None
+    return PrInterval(pr.created_at, pr.merged_at, pr.closed_at)
+
+
+def item_history(
+    key: str, spans: Iterable[StatusSpan], linked: Iterable[PullRequest]
+) -> ItemHistory:
+    """``key``'s history: its spans, and its linked human PRs in (repo, number) order."""
+    ordered = sorted(linked, key=lambda p: (p.repo, p.number))
+    intervals = (pr_interval(p) for p in ordered)
+    return ItemHistory(key, tuple(spans), tuple(i for i in intervals if i is not None))
+
+
+def timeline(item: ItemFact, history: ItemHistory | None) -> ItemTimeline | None:
+    """The timeline of a delivered, handed-off item (None when it is not both)."""
+    if item.first_handoff_at is None or item.delivered_at is None:
+        return None
+    spans = history.spans if history is not None else ()
+    prs = history.prs if history is not None else ()
+    return ItemTimeline(item.item_key, item.first_handoff_at, item.delivered_at, spans, prs)
+
+
+def stage_shares(hours: Mapping[str, float]) -> dict[str, int] | None:
+    """Each stage's share of the total as whole percentages adding up to 100 (None: no time).
+
+    Largest remainder: each share is rounded down, and the points left go to the stages
+    with the largest remainders (ties in ``STAGES`` order), so the shares always sum to 100.
+    """
+    total = sum(max(hours.get(s, 0.0), 0.0) for s in STAGES)
+    if total <= 0:
+        return None
+    exact = {s: max(hours.get(s, 0.0), 0.0) * 100 / total for s in STAGES}
+    shares = {s: int(exact[s]) for s in STAGES}
+    left = 100 - sum(shares.values())
+    order = sorted(STAGES, key=lambda s: (-(exact[s] - shares[s]), STAGES.index(s)))
+    for stage in order[:left]:
+        shares[stage] += 1
+    return shares
+
+
+STAGE_WORDS: dict[str, str] = {
+    "pickup": "handed-off specs waiting to be picked up",
+    "product": "specs back with product for clarification",
+    "build": "work being built before review",
+    "review": "pull requests in review",
+    "release": "merged work waiting for a release",
+}
+
+
+def largest_stage(hours: Mapping[str, float]) -> str | None:
+    """The stage with the most time (the first in ``STAGES`` order on a tie); None: no time."""
+    if sum(max(hours.get(s, 0.0), 0.0) for s in STAGES) <= 0:
+        return None
+    return max(STAGES, key=lambda s: (hours.get(s, 0.0), -STAGES.index(s)))

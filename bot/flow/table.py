@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.flow.stages import STAGES, stage_shares
+
 _SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
     (
         "handoffs",
@@ -78,10 +80,18 @@ def _cell(key: str, value: Any) -> str:
     return str(value)
 
 
+def _stages(hours: Mapping[str, float]) -> str:
+    shares = stage_shares(hours)
+    if shares is None:
+        return "-"
+    return "  ".join(f"{stage} {shares[stage]}%" for stage in STAGES)
+
+
 def render_table(report: Mapping[str, Any]) -> str:
     """One team-week report as aligned plain text."""
+    span = report["week"] if report.get("week") else "period"
     lines = [
-        f"{report['team']}  {report['week']}  "
+        f"{report['team']}  {span}  "
         f"({report['start'][:10]} to {report['end'][:10]}, {report['timezone']})",
     ]
     width = 34
@@ -92,6 +102,8 @@ def render_table(report: Mapping[str, Any]) -> str:
         for key, label in rows:
             if key in data:
                 lines.append(f"  {label:<{width}}{_cell(key, data[key])}")
+        if section == "delivery" and "stage_hours" in data:
+            lines.append(f"  {'where the time went':<{width}}{_stages(data['stage_hours'])}")
     lines.append("")
     lines.append(f"  {'work in progress':<{width}}{report.get('wip', 0)}")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 _LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
+# Weeks and dates given by people are read within these years: far enough from the ends of
+# Python's calendar that a report's earlier weeks and timezone shifts stay computable.
+MIN_YEAR, MAX_YEAR = 1971, 9998
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,8 @@ class IsoWeek:
         match = _LABEL.match(label.strip())
         if match is None:
             raise ValueError(f"expected a week like 2026-W46, got {label!r}")
+        if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+            raise ValueError(f"{label.strip()} is outside the years {MIN_YEAR}-{MAX_YEAR}")
         try:
             return cls(int(match.group(1)), int(match.group(2)), timezone)
         except ValueError:

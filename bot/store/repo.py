@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from bot.store.facts import FactsMixin
+from bot.store.histories import HistoriesMixin
 from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
 from bot.store.lookups import ItemJourney, LookupsMixin
 from bot.store.people import PeopleMixin, SlackUser, Snooze
 from bot.store.windows import WindowsMixin
 
 
-class Store(LookupsMixin, FactsMixin, WindowsMixin, LedgersMixin, PeopleMixin):
+class Store(
+    LookupsMixin, FactsMixin, WindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin
+):
     """Repository over one Engine: ``Store(make_engine(url))``.
 
     Methods take an optional ``conn`` (from ``transaction()``) to join a transaction;

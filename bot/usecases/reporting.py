@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from bot.flow.model import TeamFlow
+from bot.flow.periods import Period, Span, in_timezone
 from bot.flow.report import WeekData, build_report, snapshot_instant
-from bot.flow.source import load_week_data
 from bot.flow.weeks import IsoWeek, current_week
 from bot.store.repo import Store
 
@@ -33,19 +33,23 @@ def week_of(team: TeamFlow, label: str | None, now: datetime) -> IsoWeek:
     return IsoWeek.parse(label, team.calendar.timezone)
 
 
-def load_week(store: Store, team: TeamFlow, week: IsoWeek, now: datetime) -> WeekData:
-    """Every fact the report of ``team`` for ``week`` reads, in one read transaction."""
+def load_week(store: Store, team: TeamFlow, week: Span, now: datetime) -> WeekData:
+    """Every fact the report of ``team`` for ``week`` (or a period) reads, in one transaction."""
     with store.transaction(read_only=True) as conn:
-        return load_week_data(store, team, week, now, conn=conn)
+        return _load_all(store, [team], [window_of(team, week, now)], conn)[0]
 
 
-def team_report(store: Store, team: TeamFlow, week: IsoWeek, now: datetime) -> dict[str, Any]:
-    """DESIGN.md's report object for one team and week."""
+def team_report(store: Store, team: TeamFlow, week: Span, now: datetime) -> dict[str, Any]:
+    """The report object for one team and week (or period)."""
     return build_report(team, week, now, load_week(store, team, week, now))
 
 
 def recent_reports(
-    store: Store, team: TeamFlow, week: IsoWeek, now: datetime, count: int,
+    store: Store,
+    team: TeamFlow,
+    week: IsoWeek,
+    now: datetime,
+    count: int,
 ) -> list[dict[str, Any]]:
     """Reports of the ``count`` weeks before ``week``, oldest first (for trends and charts)."""
     return [team_report(store, team, earlier, now) for earlier in week.previous(count)]
@@ -54,27 +58,34 @@ def recent_reports(
 def team_reports(
     store: Store,
     flows: Sequence[TeamFlow],
-    week_or_weeks: IsoWeek | Sequence[IsoWeek],
+    week_or_weeks: Span | Sequence[Span],
     now: datetime,
 ) -> list[dict[str, Any]]:
     """``team_report`` of every team in ``flows`` (same order), read in one transaction.
 
-    ``week_or_weeks``: one ISO week (taken in each team's timezone) or one per team.
+    ``week_or_weeks``: one ISO week or period (taken in each team's timezone) or one per team.
     """
-    given = [week_or_weeks] * len(flows) if isinstance(week_or_weeks, IsoWeek) else week_or_weeks
+    if isinstance(week_or_weeks, IsoWeek | Period):
+        given: list[Span] = [week_or_weeks] * len(flows)
+    else:
+        given = list(week_or_weeks)
     if len(given) != len(flows):
         raise ValueError(f"{len(flows)} teams but {len(given)} weeks")
-    pairs = zip(flows, given, strict=True)
-    weeks = [IsoWeek(w.year, w.week, f.calendar.timezone) for f, w in pairs]
-    windows = [
-        Window(w.start.astimezone(UTC), w.end.astimezone(UTC), snapshot_instant(w, now))
-        for w in weeks
-    ]
+    spans = [in_timezone(w, f.calendar.timezone) for f, w in zip(flows, given, strict=True)]
     if not flows:
         return []
+    windows = [window_of(f, w, now) for f, w in zip(flows, spans, strict=True)]
     with store.transaction(read_only=True) as conn:
         data = _load_all(store, flows, windows, conn)
-    return [build_report(f, w, now, d) for f, w, d in zip(flows, weeks, data, strict=True)]
+    return [build_report(f, w, now, d) for f, w, d in zip(flows, spans, data, strict=True)]
+
+
+def window_of(team: TeamFlow, span: Span, now: datetime) -> Window:
+    """``span`` in ``team``'s timezone, as the UTC window its facts are read over."""
+    local = in_timezone(span, team.calendar.timezone)
+    return Window(
+        local.start.astimezone(UTC), local.end.astimezone(UTC), snapshot_instant(local, now)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,9 +130,12 @@ def _load_all(
     reviewed = store.prs_first_reviewed(repos, start, end, conn=conn)
     released = store.prs_released(repos, start, end, conn=conn)
     releases = store.releases_published(repos, start, end, conn=conn)
+    keys = {i.item_key for team_items in delivered.values() for i in team_items}
+    histories = {h.item_key: h for h in store.item_histories(keys, conn=conn)}
     result = []
     for f, w in zip(flows, windows, strict=True):
         mine = set(f.repos)
+        items = tuple(i for i in delivered[f.name] if w.has(i.delivered_at))
         result.append(
             WeekData(
                 handoffs_started=tuple(h for h in started[f.name] if w.has(h.started_at)),
@@ -130,7 +144,7 @@ def _load_all(
                     h for h in waiting[f.name] if w.waiting(h.started_at, h.ended_at)
                 ),
                 wip_spans=tuple(s for s in spans[f.name] if w.waiting(s.start, s.end)),
-                items_delivered=tuple(i for i in delivered[f.name] if w.has(i.delivered_at)),
+                items_delivered=items,
                 first_release_at=min((first[r] for r in mine if r in first), default=None),
                 prs_opened=tuple(p for p in opened if p.repo in mine and w.has(p.opened_at)),
                 prs_merged=tuple(p for p in merged if p.repo in mine and w.has(p.merged_at)),
@@ -139,9 +153,8 @@ def _load_all(
                 ),
                 releases=tuple(r for r in releases if r.repo in mine and w.has(r.published_at)),
                 incidents_resolved=tuple(i for i in incidents[f.name] if w.has(i.resolved)),
-                prs_released=tuple(
-                    p for p in released if p.repo in mine and w.has(p.released_at)
-                ),
+                prs_released=tuple(p for p in released if p.repo in mine and w.has(p.released_at)),
+                histories=tuple(histories[i.item_key] for i in items),
             )
         )
     return result

@@ -105,6 +105,15 @@ def test_report_table_is_readable(setup: tuple[dict[str, str], Store, Path]) -> 
         (("report", "--week", "soon"), "--week"),
         (("report", "--team", "nope"), "nope"),
         (("report", "--format", "xml"), "xml"),
+        # Edge weeks: Python's calendar ends within a week or a timezone shift of these.
+        (("report", "--week", "0001-W01"), "1971-9998"),
+        (("report", "--week", "9999-W52"), "1971-9998"),
+        (("report", "--week", "0000-W01"), "1971-9998"),
+        (("report", "--week", "2026-W47", "--from", "2026-11-01"), "exclude each other"),
+        (("report", "--to", "2026-11-01"), "--to needs --from"),
+        (("report", "--from", "2026-13-01"), "--from"),
+        (("report", "--from", "0001-01-01", "--to", "0001-01-07"), "1971-9998"),
+        (("report", "--from", "2026-11-09", "--to", "2026-11-01"), "before --from"),
     ],
 )
 def test_bad_usage_exits_2_naming_the_problem(
@@ -115,6 +124,49 @@ def test_bad_usage_exits_2_naming_the_problem(
     assert result.exit_code == 2
     assert needle in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_period_report_is_the_same_object_with_week_null(
+    setup: tuple[dict[str, str], Store, Path],
+) -> None:
+    env, _, _ = setup
+    args = ("report", "--team", "payments", "--format", "json")
+    result = invoke(env, *args, "--from", "2026-11-09", "--to", "2026-11-22")
+    assert result.exit_code == 0, result.output
+    period = json.loads(result.output)
+    assert set(period) >= KEYS and period["week"] is None
+    # Both dates inclusive, local midnight: Mon 9 Nov 00:00 to Mon 23 Nov 00:00 (London).
+    assert (period["start"], period["end"]) == ("2026-11-09T00:00:00+00:00",
+                                                "2026-11-23T00:00:00+00:00")
+    assert period["handoffs"]["picked_up"] == 1  # Mon 16 Nov, inside the period
+    assert period["handoffs"]["handed_off"] == 1  # Fri 13 Nov, inside it too
+    # A period of exactly one ISO week is that week's report, with week null.
+    week = json.loads(invoke(env, *args, "--week", "2026-W47").output)
+    same = json.loads(invoke(env, *args, "--from", "2026-11-16", "--to", "2026-11-22").output)
+    assert same == {**week, "week": None}
+    assert week["handoffs"]["handed_off"] == 0  # the handoff began in W46
+
+
+def test_from_without_to_runs_to_today(setup: tuple[dict[str, str], Store, Path]) -> None:
+    env, _, _ = setup
+    result = invoke(env, "report", "--team", "payments", "--format", "json",
+                    "--from", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()  # London = UTC+0/1
+    assert report["end"][:10] in {tomorrow, datetime.now(UTC).date().isoformat()}
+    assert report["start"] == "2026-11-01T00:00:00+00:00"
+
+
+def test_period_table_names_the_period_and_the_stages(
+    setup: tuple[dict[str, str], Store, Path],
+) -> None:
+    env, _, _ = setup
+    result = invoke(env, "report", "--team", "payments", "--from", "2026-11-09", "--to",
+                    "2026-11-22")
+    assert result.exit_code == 0, result.output
+    assert "payments  period  (2026-11-09 to 2026-11-23" in result.output
+    assert "where the time went" in result.output
 
 
 def test_an_unmigrated_database_exits_1_naming_the_fix(tmp_path: Path) -> None:

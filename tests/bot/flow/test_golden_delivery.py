@@ -11,6 +11,9 @@ from bot.flow.model import FixVersion
 READY, BACKLOG, PROGRESS, DONE = "Ready for Development", "Backlog", "In Progress", "Done"
 
 
+ZERO_STAGES = {"pickup": 0.0, "product": 0.0, "build": 0.0, "review": 0.0, "release": 0.0}
+
+
 def stat(count: int, median: float | None, p85: float | None) -> dict[str, Any]:
     return {"count": count, "median": median, "p85": p85}
 
@@ -41,7 +44,15 @@ def test_item_delivered_in_two_releases_at_the_later_one(world: Any) -> None:
     assert facts["PAY-20"].delivered_at == world.t("2026-11-12 12:00")  # v1.2, not the Done
     w46 = world.report("2026-W46")["delivery"]
     # PAY-20: Tue 3 Nov 10:00 -> Thu 12 Nov 12:00 = 9 days + 2 h = 218 h
-    assert w46 == {"items_delivered": 1, "lead_time_hours": stat(1, 218.0, 218.0)}
+    # Where the 218 h went: waiting for pickup until In Progress on 4 Nov 10:00 (24 h), built
+    # 1 h before PR 21, in review 24 h + 28 h (PRs 21, 22), merged work waiting for a
+    # release 95 h (PR 21 merged, PR 22 not yet open) + 46 h (PR 22 merged → v1.2).
+    stages = {"pickup": 24.0, "product": 0.0, "build": 1.0, "review": 52.0, "release": 141.0}
+    assert w46 == {
+        "items_delivered": 1,
+        "lead_time_hours": stat(1, 218.0, 218.0),
+        "stage_hours": stages,
+    }
 
 
 def test_prs_released_but_item_not_done_is_not_delivered(world: Any) -> None:
@@ -57,6 +68,7 @@ def test_item_handed_off_before_first_release_counts_without_lead_time(world: An
     assert world.report("2026-W45")["delivery"] == {
         "items_delivered": 1,
         "lead_time_hours": stat(0, None, None),
+        "stage_hours": ZERO_STAGES,  # no time to delivery, nothing to split
     }
 
 
@@ -85,6 +97,8 @@ def test_delivery_from_jira_fix_versions(world: Any) -> None:
     assert world.report("2026-W46")["delivery"] == {
         "items_delivered": 1,
         "lead_time_hours": stat(1, 206.0, 206.0),
+        # No PR: 24 h waiting for pickup, then built until the version's release date.
+        "stage_hours": {**ZERO_STAGES, "pickup": 24.0, "build": 182.0},
     }
 
 

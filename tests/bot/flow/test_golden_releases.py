@@ -95,7 +95,9 @@ def test_empty_week_has_every_key_with_zeros_and_nulls(world: Any) -> None:
         "timezone": "Europe/London",
         "handoffs": {"handed_off": 0, "picked_up": 0, "returned": 0, "withdrawn": 0,
                      "waiting": 0, "delay_working_hours": empty},
-        "delivery": {"items_delivered": 0, "lead_time_hours": empty},
+        "delivery": {"items_delivered": 0, "lead_time_hours": empty,
+                     "stage_hours": dict.fromkeys(
+                         ("pickup", "product", "build", "review", "release"), 0.0)},
         "pull_requests": {"opened": 0, "merged": 0, "merged_without_review": 0,
                           "cycle_hours": empty, "first_review_working_hours": empty},
         "releases": {"count": 0, "hotfixes": 0, "failed": 0, "change_failure_rate": None,

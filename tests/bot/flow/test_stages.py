@@ -8,7 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.flow.facts import StatusSpan
-from bot.flow.stages import STAGES, ItemTimeline, PrInterval, item_stage_hours, stage_hours
+from bot.flow.stages import (
+    STAGES,
+    ItemTimeline,
+    PrInterval,
+    item_stage_hours,
+    largest_stage,
+    stage_hours,
+    stage_shares,
+)
 
 HANDOFF = ("Ready for Development",)
 RETURNED = ("Needs Clarification",)
@@ -213,3 +221,22 @@ def test_the_five_stages_add_up_to_the_times_to_delivery(items: list[ItemTimelin
     assert set(total) == set(STAGES)
     assert all(h >= 0.0 for h in total.values())
     assert abs(sum(total.values()) - expected) < 1e-6
+
+
+def test_shares_are_whole_percentages_that_add_up_to_100() -> None:
+    thirds = {"pickup": 1.0, "product": 0.0, "build": 1.0, "review": 1.0, "release": 0.0}
+    assert stage_shares(thirds) == {"pickup": 34, "product": 0, "build": 33, "review": 33,
+                                    "release": 0}
+    assert stage_shares(dict.fromkeys(STAGES, 0.0)) is None
+    assert largest_stage(dict.fromkeys(STAGES, 0.0)) is None
+    hours = {"pickup": 10.0, "product": 2.0, "build": 20.0, "review": 11.0, "release": 57.0}
+    assert stage_shares(hours) == {"pickup": 10, "product": 2, "build": 20, "review": 11,
+                                   "release": 57}
+    assert largest_stage(hours) == "release"
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6), min_size=5, max_size=5))
+def test_shares_always_add_up_to_100(values: list[float]) -> None:
+    shares = stage_shares(dict(zip(STAGES, values, strict=True)))
+    assert shares is None or sum(shares.values()) == 100
+    assert shares is not None or sum(values) == 0

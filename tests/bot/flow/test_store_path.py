@@ -1,6 +1,6 @@
 """The store path gives the same report as the in-memory reference path.
 
-Facts derived from raw records go into a real (SQLite) store; ``load_week_data`` reads
+Facts derived from raw records go into a real (SQLite) store; ``load_week`` reads
 them back with the store's window queries; the report must equal the one built from
 ``select_week`` over the same facts — for every week of a busy month, current week too.
 """
@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 
 from bot.flow.derive_team import select_week
+from bot.flow.linking import extract_keys
+from bot.flow.model import ItemLink
 from bot.flow.report import build_report
-from bot.flow.source import load_week_data
 from bot.flow.weeks import IsoWeek
 from bot.store import Store, migrate
 from bot.store.db import make_engine
+from bot.usecases.reporting import load_week
 
 READY, BACKLOG, PROGRESS, DONE = "Ready for Development", "Backlog", "In Progress", "Done"
 
@@ -65,19 +67,31 @@ def test_store_reads_match_the_reference_selection(world: Any, store: Store) -> 
     store.upsert_pr_facts(facts.prs)
     store.upsert_release_facts(facts.releases)
     store.upsert_incident_facts(facts.incidents)
+    # The stages read the raw PRs and their links (open, merge and close times).
+    store.upsert_pull_requests(world.prs)
+    store.upsert_item_links(
+        ItemLink(key, p.repo, p.number)
+        for p in world.prs
+        for key in extract_keys(p.title, p.head_ref, p.body, team.projects)
+    )
     nows = [datetime(2027, 1, 1, tzinfo=UTC), datetime(2026, 11, 11, 12, tzinfo=UTC)]
     for label in ("2026-W45", "2026-W46", "2026-W47"):
         week = IsoWeek.parse(label, team.calendar.timezone)
         for now in nows:
             expected = build_report(team, week, now, select_week(facts, team, week, now))
-            actual = build_report(team, week, now, load_week_data(store, team, week, now))
+            actual = build_report(team, week, now, load_week(store, team, week, now))
             if not hasattr(store, "prs_released"):
                 expected["releases"].pop("change_lead_hours")
                 actual["releases"].pop("change_lead_hours")
             assert actual == expected, (label, now)
     busy = build_report(team, IsoWeek.parse("2026-W46", "Europe/London"), nows[0],
-                        load_week_data(store, team, IsoWeek.parse("2026-W46", "Europe/London"),
+                        load_week(store, team, IsoWeek.parse("2026-W46", "Europe/London"),
                                        nows[0]))
     assert busy["handoffs"]["handed_off"] == 3  # PAY-21, PAY-22 twice
     assert busy["releases"]["count"] == 1
     assert busy["incidents"]["resolved"] == 1
+    # PAY-20: handed off 11-03 10:00, delivered 11-12 12:00 (v1.2 ships PR 22).
+    assert busy["delivery"]["lead_time_hours"]["count"] == 1
+    stages = busy["delivery"]["stage_hours"]
+    assert stages == {"pickup": 24.0, "product": 0.0, "build": 1.0,
+                      "review": 24.0 + 28.0, "release": 95.0 + 46.0}
