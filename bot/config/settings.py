@@ -36,6 +36,7 @@ from bot.config.types import (
     Email,
     FrozenDict,
     GitHubLogin,
+    Percent,
     ProjectKey,
     Regex,
     RepoName,
@@ -48,7 +49,7 @@ from bot.config.types import (
     WeekdayName,
     shown,
 )
-from bot.flow.model import AlertThresholds, CalendarSpec, TeamFlow, Workflow
+from bot.flow.model import AlertThresholds, CalendarSpec, Targets, TeamFlow, Workflow
 
 __all__ = ["Duration", "Settings", "SettingsError", "TeamSettings", "load_settings"]
 
@@ -113,7 +114,8 @@ class People(_Frozen):
     product: tuple[Email, ...] = ()
     engineering: tuple[Email, ...] = ()
     github: Mapping[GitHubLogin, Email] = Field(
-        default_factory=dict, validate_default=True,
+        default_factory=dict,
+        validate_default=True,
         description="GitHub login → email: review alerts go to the requested reviewers "
         "found here (to the engineering people when none is).",
     )
@@ -194,6 +196,51 @@ class AlertSettings(_Frozen):
     unreleased: Duration = Duration(5, "d")
 
 
+class TargetSettings(_Frozen):
+    """What the team agreed to reach; the review and the digest show each one, met or not."""
+
+    lead_time: Duration | None = Field(
+        default=None, description="Calendar time: the median time to delivery."
+    )
+    handoff_delay: Duration | None = Field(
+        default=None, description="Working time (1d = one working day): the median handoff delay."
+    )
+    release_interval: Duration | None = Field(
+        default=None, description="Calendar time: the period's length divided by its releases."
+    )
+    change_failure_rate: Percent | None = Field(
+        default=None, description='Failed releases / releases, like "15%".'
+    )
+    downtime: Duration | None = Field(
+        default=None, description="Calendar time: the median downtime of a failed release."
+    )
+
+    def to_flow(self, working_day_seconds: float) -> Targets:
+        """The targets in hours (the handoff delay in working hours)."""
+        delay = self.handoff_delay
+        return Targets(
+            lead_time=_hours(self.lead_time),
+            handoff_delay=None
+            if delay is None
+            else delay.working_seconds(working_day_seconds) / 3600,
+            release_interval=_hours(self.release_interval),
+            change_failure_rate=self.change_failure_rate,
+            downtime=_hours(self.downtime),
+        )
+
+
+def _hours(value: Duration | None) -> float | None:
+    return None if value is None else value.calendar_seconds / 3600
+
+
+class ReviewSettings(_Frozen):
+    """When the outcome review is posted to the team's channel, in the team's timezone."""
+
+    every: Literal["month", "quarter"]
+    day: int = Field(default=1, ge=1, le=28, description="Day of the month (1-28).")
+    time: ClockTime = Field(default="09:00", validate_default=True)
+
+
 class TeamSettings(_Frozen):
     """One team; calendar keys left out inherit the top-level defaults."""
 
@@ -206,6 +253,8 @@ class TeamSettings(_Frozen):
     incidents: IncidentSettings = IncidentSettings()
     digest: DigestSettings = DigestSettings()
     alerts: AlertSettings = AlertSettings()
+    targets: TargetSettings = TargetSettings()
+    review: ReviewSettings | None = None
     timezone: Timezone | None = None
     working_hours: WorkingHours | None = None
     workdays: tuple[WeekdayName, ...] | None = Field(default=None, min_length=1)
@@ -266,6 +315,7 @@ class TeamSettings(_Frozen):
                 review_waiting=self.alerts.review_waiting.working_seconds(day),
                 unreleased=self.alerts.unreleased.working_seconds(day),
             ),
+            targets=self.targets.to_flow(day),
         )
 
 

@@ -29,6 +29,8 @@ from bot.flow.model import Weekday
 
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60}
 _DURATION_RE = re.compile(r"^([1-9][0-9]*)([dhm])$")
+# No duration in the config means more than a century; beyond it dates overflow.
+MAX_DURATION_DAYS = 36500
 
 
 class FrozenDict(dict[str, str]):
@@ -78,6 +80,8 @@ class Duration:
     def __init__(self, amount: int, unit: str) -> None:
         if unit not in _UNIT_SECONDS or amount < 1:
             raise ValueError(f"not a duration: {amount}{unit}")
+        if amount * _UNIT_SECONDS[unit] > MAX_DURATION_DAYS * 86400:
+            raise ValueError(f"{amount}{unit} is longer than {MAX_DURATION_DAYS}d (100 years)")
         object.__setattr__(self, "amount", amount)
         object.__setattr__(self, "unit", unit)
 
@@ -122,10 +126,13 @@ class Duration:
         if isinstance(value, Duration):
             return value
         if isinstance(value, str):
-            try:
-                return cls.parse(value)
-            except ValueError:
-                pass
+            match = _DURATION_RE.match(value.strip())
+            if match is not None:
+                try:
+                    return cls(int(match.group(1)), match.group(2))
+                except ValueError:
+                    longest = f"a duration of at most {MAX_DURATION_DAYS}d (100 years)"
+                    raise _fail("duration", longest, value) from None
         raise _fail("duration", 'expected a duration like "2d"', value)
 
     @classmethod
@@ -318,4 +325,29 @@ TeamName = Annotated[
 ]
 StatusName = Annotated[
     str, _matcher("status", _TEXT, "expected a status name"), _schema(_TEXT, "Done")
+]
+
+
+# ------------------------------------------------------------------ percentages
+
+
+_PERCENT_RE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*%$")
+
+
+def _parse_percent(value: object) -> float:
+    """``"15%"`` → 0.15 (a fraction in [0, 1])."""
+    if isinstance(value, str):
+        match = _PERCENT_RE.match(value.strip())
+        if match is not None and float(match.group(1)) <= 100:
+            return float(match.group(1)) / 100
+    raise _fail("percent", 'expected a percentage from 0% to 100% like "15%"', value)
+
+
+Percent = Annotated[
+    float,
+    BeforeValidator(_parse_percent),
+    PlainSerializer(lambda v: f"{v * 100:g}%", return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^[0-9]+(\.[0-9]+)?\s*%$", "examples": ["15%"]}
+    ),
 ]

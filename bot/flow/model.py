@@ -240,6 +240,17 @@ class AlertThresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Targets:
+    """A team's agreed targets: hours (handoff delay in working hours), the rate a fraction."""
+
+    lead_time: float | None = None
+    handoff_delay: float | None = None
+    release_interval: float | None = None
+    change_failure_rate: float | None = None
+    downtime: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TeamFlow:
     """Everything the flow domain needs to know about one team."""
 
@@ -255,3 +266,4 @@ class TeamFlow:
     alerts: AlertThresholds = field(
         default_factory=lambda: AlertThresholds(2 * 8 * 3600.0, 8 * 3600.0, 5 * 8 * 3600.0)
     )
+    targets: Targets = field(default_factory=Targets)

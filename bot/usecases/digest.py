@@ -38,10 +38,10 @@ from bot.core.errors import IntegrationError, Unavailable
 from bot.core.ports import Messenger
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for, snapshot_instant
+from bot.flow.review import target_entries
 from bot.flow.trend import dora
 from bot.flow.weeks import IsoWeek, current_week
 from bot.slack.render.chart import WeekPoint, render_chart
-from bot.slack.render.common import dig
 from bot.slack.render.digest import (
     Acknowledgement,
     DoraLevels,
@@ -190,16 +190,7 @@ def dora_levels(reports: Sequence[Mapping[str, Any]]) -> DoraLevels:
 
 def chart_points(reports: Sequence[Mapping[str, Any]]) -> list[WeekPoint]:
     """One chart point per weekly report (oldest first)."""
-    return [
-        WeekPoint(
-            week=str(r.get("week", "")),
-            lead_time_median_hours=dig(r, "delivery", "lead_time_hours", "median"),
-            handoff_delay_median_working_hours=dig(r, "handoffs", "delay_working_hours", "median"),
-            releases=int(dig(r, "releases", "count") or 0),
-            failed_releases=int(dig(r, "releases", "failed") or 0),
-        )
-        for r in reports
-    ]
+    return [WeekPoint.from_report(r) for r in reports]
 
 
 class DigestService:
@@ -285,6 +276,7 @@ class DigestService:
             "waiting_oldest": oldest_waiting(self.store, team, week, now),
             "acknowledgements": week_acknowledgements(self.store, team, week),
             "day_hours": day_hours,
+            "targets": target_entries(team.targets, report),
         }
         png = render_chart(chart_points([*history, report]), day_hours=day_hours)
         return _Composed(report, inputs, png)

@@ -1,4 +1,7 @@
-"""The digest chart: 12-week trend of time to delivery and handoff delay, with releases.
+"""The digest chart: 12 weeks of time to delivery and handoff delay, releases, and stages.
+
+Three panels: the medians as lines, the releases (failed in red) as bars, and where each
+week's time to delivery went as stacked shares of the five stages (``bot.flow.stages``).
 
 Uses matplotlib's object API (``Figure`` + Agg canvas) so no global pyplot state is touched
 and concurrent renders in threads stay independent.
@@ -11,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flow.stages import STAGES
 from bot.slack.render.common import dig
 
 
@@ -23,6 +27,7 @@ class WeekPoint:
     handoff_delay_median_working_hours: float | None
     releases: int = 0
     failed_releases: int = 0
+    stage_hours: tuple[float, ...] = ()  # in STAGES order; empty: nothing delivered
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> WeekPoint:
@@ -35,6 +40,7 @@ class WeekPoint:
             ),
             releases=int(dig(report, "releases", "count") or 0),
             failed_releases=int(dig(report, "releases", "failed") or 0),
+            stage_hours=_stage_hours(dig(report, "delivery", "stage_hours")),
         )
 
 
@@ -44,9 +50,11 @@ def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(8, 4.5), dpi=100)
+    fig = Figure(figsize=(8, 6), dpi=100)
     FigureCanvasAgg(fig)
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    top, bottom, stages = fig.subplots(
+        3, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1, 1.6]}
+    )
     xs = list(range(len(weeks)))
     labels = [w.week.split("-")[-1] for w in weeks]
 
@@ -76,15 +84,47 @@ def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes
             )
     bottom.set_ylabel("releases", fontsize=8)
     bottom.legend(loc="upper left", fontsize=7, frameon=False, ncols=2)
-    bottom.set_xticks(xs, labels, fontsize=8)
     bottom.set_ylim(0, max([w.releases for w in weeks] + [1]) * 1.3)
+    _stage_panel(stages, xs, weeks)
+    stages.set_xticks(xs, labels, fontsize=8)
 
     # Fixed margins instead of tight_layout: cheaper, and the layout never depends on text.
-    fig.subplots_adjust(left=0.08, right=0.98, top=0.93, bottom=0.08, hspace=0.12)
+    fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.06, hspace=0.14)
     buf = io.BytesIO()
     # No Software/date metadata so equal input gives equal bytes.
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
+
+
+STAGE_COLOURS: dict[str, str] = {
+    "pickup": "#f59e0b",
+    "product": "#a855f7",
+    "build": "#3b82f6",
+    "review": "#14b8a6",
+    "release": "#ef4444",
+}
+
+
+def _stage_hours(found: Any) -> tuple[float, ...]:
+    if not isinstance(found, Mapping):
+        return ()
+    hours = tuple(float(found.get(stage) or 0.0) for stage in STAGES)
+    return hours if sum(hours) > 0 else ()
+
+
+def _stage_panel(ax: Any, xs: list[int], weeks: Sequence[WeekPoint]) -> None:
+    """Stacked bars: each stage's share (%) of the week's time to delivery."""
+    base = [0.0] * len(weeks)
+    for i, stage in enumerate(STAGES):
+        shares = [
+            100 * w.stage_hours[i] / sum(w.stage_hours) if w.stage_hours else 0.0 for w in weeks
+        ]
+        ax.bar(xs, shares, bottom=base, color=STAGE_COLOURS[stage], label=stage, width=0.7)
+        base = [b + v for b, v in zip(base, shares, strict=True)]
+    ax.set_ylim(0, 135)  # headroom above the 100 % bars for the legend
+    ax.set_yticks([0, 50, 100])
+    ax.set_ylabel("% of time to delivery", fontsize=7)
+    ax.legend(loc="upper left", fontsize=7, frameon=False, ncols=5)
 
 
 def _nan(value: float | None, per_day: float) -> float:

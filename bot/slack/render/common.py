@@ -178,3 +178,30 @@ def fmt_when(instant: datetime | None, tz: str = "UTC") -> str:
 def short(text: str, limit: int = 120) -> str:
     """Outside text shortened for a list line, then escaped."""
     return esc(clip(" ".join(str(text).split()), limit))
+
+
+TARGET_LABELS: dict[str, str] = {
+    "lead_time": "Time to delivery",
+    "handoff_delay": "Handoff delay",
+    "release_interval": "Release interval",
+    "change_failure_rate": "Change failure rate",
+    "downtime": "Downtime per failed release",
+}
+
+
+def fmt_target_value(name: str, value: float | None, day_hours: float = 8.0) -> str:
+    """A target or actual of ``name`` in its unit (working time for the handoff delay)."""
+    if name == "change_failure_rate":
+        return fmt_pct(value)
+    if name == "handoff_delay":
+        return fmt_working_hours(value, day_hours)
+    return fmt_hours(value)
+
+
+def target_line(entry: Mapping[str, Any], day_hours: float = 8.0) -> str:
+    """ "Time to delivery ≤ 10 days: 8.5 days ✅ met" for one target entry."""
+    name = str(entry.get("name", ""))
+    target = fmt_target_value(name, entry.get("target"), day_hours)
+    actual = fmt_target_value(name, entry.get("actual"), day_hours)
+    verdict = "✅ met" if entry.get("met") else "❌ not met"
+    return f"{TARGET_LABELS.get(name, esc(name))} ≤ {target}: {actual} {verdict}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.flow.stages import STAGE_WORDS, STAGES, largest_stage, stage_shares
 from bot.slack.render.common import (
     Block,
     bullet_list,
@@ -22,6 +23,7 @@ from bot.slack.render.common import (
     section,
     short,
     stat_text,
+    target_line,
 )
 from bot.slack.render.escape import esc, link, mention
 
@@ -103,6 +105,7 @@ def render_digest(
     chart_file_id: str | None,
     more_url: str | None = None,
     day_hours: float = 8.0,
+    targets: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[str, list[Block]]:
     """Text fallback and blocks of one team's weekly digest (team-level numbers only)."""
     team = esc(report.get("team", ""))
@@ -126,7 +129,14 @@ def render_digest(
         f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}",
         f"*Downtime:* {stat_text(dig(report, 'releases', 'downtime_hours'), fmt_hours)}",
     ]
-    blocks += [section("*Shared outcomes*\n" + "\n".join(outcomes)), divider()]
+    blocks.append(section("*Shared outcomes*\n" + "\n".join(outcomes)))
+    went = stages_text(dig(report, "delivery", "stage_hours"))
+    if went:
+        blocks.append(section(went))
+    if targets:
+        lines = [target_line(t, day_hours) for t in targets]
+        blocks.append(section(bullet_list(lines, intro="*Targets (this week)*")))
+    blocks.append(divider())
 
     h = report.get("handoffs") or {}
     handoff_lines = [
@@ -169,7 +179,8 @@ def render_digest(
             {
                 "type": "image",
                 "slack_file": {"id": chart_file_id},
-                "alt_text": "12-week trend of time to delivery and handoff delay, with releases",
+                "alt_text": "12 weeks of time to delivery and handoff delay, releases, and "
+                "where the time to delivery went",
             }
         )
     blocks.append(context("Team-level numbers only · definitions: `crosswalk report`"))
@@ -180,6 +191,30 @@ def render_digest(
         f"{releases} releases ({failed} failed), {h.get('waiting', 0)} handoffs waiting."
     )
     return text, limit_blocks(blocks)
+
+
+def stages_text(hours: Any) -> str:
+    """Where the time to delivery went, largest stage in words; "" when nothing was delivered."""
+    if not isinstance(hours, Mapping):
+        return ""
+    shares = stage_shares(hours)
+    largest = largest_stage(hours)
+    if shares is None or largest is None:
+        return ""
+    parts = " · ".join(f"{STAGE_LABELS[s]} {shares[s]} %" for s in STAGES)
+    return (
+        f"*Where the time went:* {shares[largest]} % of the time to delivery was "
+        f"{STAGE_WORDS[largest]}.\n{parts}"
+    )
+
+
+STAGE_LABELS: dict[str, str] = {
+    "pickup": "waiting for pickup",
+    "product": "back with product",
+    "build": "building",
+    "review": "in review",
+    "release": "waiting for release",
+}
 
 
 def _count(n: int, one: str, many: str) -> str:

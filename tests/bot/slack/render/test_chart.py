@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import struct
+from dataclasses import replace
 from functools import cache
 
-from bot.slack.render.chart import WeekPoint, render_chart
+from bot.flow.stages import STAGES
+from bot.slack.render.chart import STAGE_COLOURS, WeekPoint, render_chart
+from bot.usecases.digest import chart_points
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -37,7 +41,7 @@ def test_chart_is_a_png_of_useful_size() -> None:
     data = twelve_week_png()
     assert data.startswith(PNG_MAGIC)
     assert data[12:16] == b"IHDR"
-    assert png_size(data) == (800, 450)
+    assert png_size(data) == (800, 600)
     assert len(data) > 10_000  # lines, bars and labels, not an empty canvas
 
 
@@ -45,10 +49,35 @@ def test_chart_is_deterministic_for_fixed_input() -> None:
     assert render_chart(twelve_weeks()) == twelve_week_png()
 
 
-def test_chart_changes_with_the_data() -> None:
+def _pixels_of(data: bytes, colour: str) -> int:
+    """How many pixels of the PNG have ``colour`` (``#rrggbb``), antialiasing aside."""
+    import numpy as np
+    from matplotlib.image import imread
+
+    image = imread(io.BytesIO(data), format="png")[:, :, :3]
+    want = np.array([int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    return int((np.abs(image - want).max(axis=2) < 0.02).sum())
+
+
+def test_failed_releases_are_drawn_in_red_only_when_there_are_some() -> None:
+    red = "#dc2626"
+    calm = [replace(w, failed_releases=0) for w in twelve_weeks()]
+    legend = _pixels_of(render_chart(calm), red)  # the legend's swatch only
+    assert 0 < legend < 400
+    one = [*calm[:-1], replace(calm[-1], releases=2, failed_releases=1)]
+    assert _pixels_of(render_chart(one), red) - legend > 200  # a bar, not a stray pixel
+
+
+def test_stage_shares_are_stacked_in_their_colours() -> None:
     weeks = twelve_weeks()
-    other = [*weeks[:-1], WeekPoint("2026-W46", 600.0, 40.0, 3, 2)]
-    assert twelve_week_png() != render_chart(other)
+    legend = {s: _pixels_of(twelve_week_png(), c) for s, c in STAGE_COLOURS.items()}
+    assert all(0 < n < 400 for n in legend.values())  # swatches, no bars without stages
+    # The last week's time went mostly to waiting for a release, some to review.
+    staged = [*weeks[:-1], replace(weeks[-1], stage_hours=(0.0, 0.0, 0.0, 25.0, 75.0))]
+    data = render_chart(staged)
+    bars = {s: _pixels_of(data, c) - legend[s] for s, c in STAGE_COLOURS.items()}
+    assert bars["review"] > 100 and bars["release"] > 2 * bars["review"]  # 75 % vs 25 %
+    assert bars["pickup"] == bars["product"] == bars["build"] == 0
 
 
 def test_chart_survives_empty_and_all_missing_weeks() -> None:
@@ -65,3 +94,12 @@ def test_week_point_from_report() -> None:
         "releases": {"count": 3, "failed": 1},
     }
     assert WeekPoint.from_report(report) == WeekPoint("2026-W46", None, 6.0, 3, 1)
+    stages = {"pickup": 1.0, "product": 0.0, "build": 2.0, "review": 3.0, "release": 4.0}
+    report["delivery"]["stage_hours"] = stages
+    assert WeekPoint.from_report(report).stage_hours == (1.0, 0.0, 2.0, 3.0, 4.0)
+
+
+def test_the_digest_charts_the_points_of_its_reports() -> None:
+    report = {"week": "2026-W46", "releases": {"count": 2, "failed": 0},
+              "delivery": {"stage_hours": dict.fromkeys(STAGES, 0.0)}}
+    assert chart_points([report]) == [WeekPoint("2026-W46", None, None, 2, 0, ())]

@@ -226,3 +226,43 @@ def test_long_lists_and_names_respect_block_kit_limits() -> None:
     assert "…and 50 more" in body
     assert "<!here>" not in body
     assert len(json.dumps(blocks)) < 13000  # Slack's undocumented total-size limit
+
+
+def test_digest_says_where_the_time_went_naming_the_largest_stage() -> None:
+    report = copy.deepcopy(REPORT)
+    report["delivery"]["stage_hours"] = {
+        "pickup": 120.0, "product": 24.0, "build": 240.0, "review": 132.0, "release": 684.0,
+    }  # 1200 h in all: 10 %, 2 %, 20 %, 11 %, 57 %
+    _, blocks = render(report=report)
+    body = "\n".join(texts(blocks))
+    assert "57 % of the time to delivery was merged work waiting for a release." in body
+    assert ("waiting for pickup 10 % · back with product 2 % · building 20 % · in review 11 %"
+            " · waiting for release 57 %") in body
+    # Right after the shared outcomes, before the handoffs.
+    went = next(i for i, t in enumerate(texts(blocks)) if "Where the time went" in t)
+    handoffs = next(i for i, t in enumerate(texts(blocks)) if t.startswith("*Handoffs*"))
+    assert went < handoffs
+
+
+def test_no_stage_line_when_nothing_was_delivered() -> None:
+    report = copy.deepcopy(REPORT)
+    report["delivery"]["stage_hours"] = dict.fromkeys(
+        ("pickup", "product", "build", "review", "release"), 0.0)
+    _, blocks = render(report=report)
+    assert not any("Where the time went" in t for t in texts(blocks))
+
+
+def test_digest_shows_the_targets_met_or_not() -> None:
+    targets = [
+        {"name": "lead_time", "target": 240.0, "actual": 200.0, "met": True},
+        {"name": "change_failure_rate", "target": 0.15, "actual": 0.25, "met": False},
+        {"name": "handoff_delay", "target": 8.0, "actual": None, "met": False},
+    ]
+    _, blocks = render(targets=targets)
+    body = "\n".join(texts(blocks))
+    assert "*Targets (this week)*" in body
+    assert "Time to delivery ≤ 10 days: 8.3 days ✅ met" in body
+    assert "Change failure rate ≤ 15%: 25% ❌ not met" in body
+    assert "Handoff delay ≤ 1 working day: – ❌ not met" in body
+    _, plain = render()
+    assert not any("Targets" in t for t in texts(plain))
