@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,20 +20,21 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.config.env import Env
 from bot.config.settings import Settings
+from bot.core.clock import Clock, utc_now
 from bot.core.errors import ConfigError
 from bot.slack.client import Messenger, SlackIdentity, messenger_from_env
 from bot.store.db import make_engine
 from bot.store.repo import Store
 from bot.usecases.alerts import AlertService
 from bot.usecases.commands import CommandService
-from bot.usecases.digest import DigestService, digest_slots, utc_now
+from bot.usecases.digest import DigestService, digest_slots
 from bot.usecases.home import HomeService
+from bot.usecases.review import ReviewService, review_slots
 from bot.usecases.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, build_scheduler
 
 log = logging.getLogger(__name__)
 
 START_UP_JOB = "start-up"
-Clock = Callable[[], datetime]
 Poll = Callable[[], object]
 
 
@@ -92,6 +93,7 @@ class Crosswalk:
     alerts: AlertService
     commands: CommandService
     home: HomeService
+    reviews: ReviewService
     scheduler_health: SchedulerHealth = field(default_factory=SchedulerHealth)
     scheduler: BackgroundScheduler | None = None
     _identity: SlackIdentity | None = None
@@ -123,10 +125,11 @@ class Crosswalk:
 
     def build_scheduler(self) -> BackgroundScheduler:
         """The (not started) scheduler: poll, alerts, each team's digest and a start-up catch-up."""
-        jobs = Jobs(poll=self.poll, digest=self.digests.run_due, alerts=self.alerts.run)
+        jobs = Jobs(poll=self.poll, digest=self.digests.run_due, alerts=self.alerts.run,
+                    review=self.reviews.run_due)
         interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
         scheduler = build_scheduler(jobs, digest_slots(self.settings), interval,
-                                    self.scheduler_health)
+                                    self.scheduler_health, reviews=review_slots(self.settings))
         # On start, as a job so that /healthz does not wait: one poll (fresh numbers after
         # downtime), then the digests due while we were down (last 24 h, not in the ledger).
         scheduler.add_job(
@@ -180,4 +183,5 @@ def build_app(settings: Settings, env: Env, clients: Clients | None = None) -> C
         alerts=alerts,
         commands=CommandService(c.store, settings, alerts, c.messenger, c.clock),
         home=HomeService(c.store, settings, c.messenger, c.clock),
+        reviews=ReviewService(c.store, c.messenger, settings, clock=c.clock),
     )

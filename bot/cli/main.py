@@ -52,7 +52,8 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("bot.cli.serve:serve", "Slack app (HTTP or Socket Mode) + scheduler"),
     "sync": ("bot.cli.sync:sync", "One incremental poll of Jira and GitHub into the store"),
     "backfill": ("bot.cli.sync:backfill", "Load history since a date; resumable"),
-    "report": ("bot.cli.report:report", "The metrics of a week, as JSON or a table"),
+    "report": ("bot.cli.report:report", "The metrics of a week or any period, JSON or a table"),
+    "review": ("bot.cli.review:review", "A period against a baseline, with the team's targets"),
     "demo": ("bot.cli.demo:demo", "The whole flow against the built-in sandbox; no accounts"),
 }
 

@@ -260,3 +260,11 @@ class Messenger(Protocol):
     def lookup_user_by_email(self, email: str) -> PersonRef:
         """The user with ``email``; ``NotFound`` when there is none."""
         ...
+
+
+class HomeMessenger(Messenger, Protocol):
+    """What the App Home use-case needs of Slack: the messenger, and publishing the tab."""
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish the App Home tab for ``user_id``."""
+        ...

@@ -38,6 +38,27 @@ def default_periods(now: datetime, timezone: str) -> tuple[Period, Period]:
     return current, current.before()
 
 
+def _month_start(year: int, month: int) -> date:
+    # Months counted past December or before January roll into the next or previous year.
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return date(year, month, 1)
+
+
+def scheduled_periods(every: str, today: date, timezone: str) -> tuple[str, Period, Period]:
+    """The scheduled review due ``today``: the last complete month (or quarter) and the one
+    before, with the ledger key of the period reviewed (``2026-11`` or ``2026-Q4``)."""
+    months = 3 if every == "quarter" else 1
+    this = _month_start(today.year, today.month)
+    if months == 3:
+        this = _month_start(today.year, (today.month - 1) // 3 * 3 + 1)
+    start = _month_start(this.year, this.month - months)
+    before = _month_start(this.year, this.month - 2 * months)
+    current = Period(start, this - timedelta(days=1), timezone)
+    baseline = Period(before, start - timedelta(days=1), timezone)
+    key = f"{start.year}-Q{(start.month - 1) // 3 + 1}" if months == 3 else f"{start:%Y-%m}"
+    return key, current, baseline
+
+
 def baseline_of(current: Period, first: date | None, last: date | None) -> Period:
     """``--vs-from/--vs-to``; either left out: the same length just before ``current``."""
     if first is None and last is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from bot.flow.stages import STAGES, stage_shares
@@ -112,3 +113,44 @@ def render_table(report: Mapping[str, Any]) -> str:
 def render_tables(reports: Sequence[Mapping[str, Any]]) -> str:
     """Several reports, one block each."""
     return "\n".join(render_table(r) for r in reports)
+
+
+def _days(report: Mapping[str, Any]) -> str:
+    first = date.fromisoformat(report["start"][:10])
+    last = date.fromisoformat(report["end"][:10]) - timedelta(days=1)
+    return f"{first} to {last}"
+
+
+def _value(unit: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value * 100:.0f}%" if unit == "fraction" else _number(value)
+
+
+def render_review_table(review: Mapping[str, Any]) -> str:
+    """One team's review as aligned plain text: before, now, better or worse, the target."""
+    current, baseline = review["current"], review["baseline"]
+    lines = [
+        f"{review['team']}  review  {_days(current)} vs {_days(baseline)} ({review['timezone']})",
+        "",
+        f"  {'':<34}{'before':>10}{'now':>10}  {'':<8}target",
+    ]
+    for row in review.get("comparison", ()):
+        unit = row["unit"]
+        label = row["label"] + (
+            " (h)" if unit == "hours" else " (working h)" if unit == "working hours" else ""
+        )
+        better = {True: "better", False: "worse", None: ""}[row["better"]]
+        target = ""
+        if row["target"] is not None:
+            target = f"<= {_value(unit, row['target'])} {'met' if row['met'] else 'not met'}"
+        lines.append(
+            f"  {label:<34}{_value(unit, row['baseline']):>10}{_value(unit, row['current']):>10}"
+            f"  {better:<8}{target}".rstrip()
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_review_tables(reviews: Sequence[Mapping[str, Any]]) -> str:
+    """Several reviews, one block each."""
+    return "\n".join(render_review_table(r) for r in reviews)

@@ -1,4 +1,4 @@
-"""Sync cursors, leases, and the exactly-once ledgers of digests and alerts.
+"""Sync cursors, leases, and the exactly-once ledgers of digests, reviews and alerts.
 
 Claims are single ``INSERT ... ON CONFLICT`` statements, so two replicas racing for the
 same digest or alert get exactly one ``True`` on both SQLite and PostgreSQL.
@@ -27,8 +27,25 @@ class Cursor:
 
 
 @dataclass(frozen=True, slots=True)
+class _Ledger:
+    """A post ledger: one row per team and key (the digest's week, the review's period)."""
+
+    table: Any
+    key: str
+
+    @property
+    def c(self) -> Any:
+        """The table's columns."""
+        return self.table.c
+
+
+_DIGESTS = _Ledger(t.digest_ledger, "week")
+_REVIEWS = _Ledger(t.review_ledger, "period")
+
+
+@dataclass(frozen=True, slots=True)
 class DigestEntry:
-    """The ledger row of one team's weekly digest."""
+    """The ledger row of one team's weekly digest (or review: ``week`` is then its period)."""
 
     team: str
     week: str
@@ -138,9 +155,7 @@ class LedgersMixin(StoreBase):
         self, team: str, week: str, holder: str, now: datetime, *, conn: Connection | None = None
     ) -> bool:
         """Claim posting ``team``'s digest of ``week``; True only for the first claimer."""
-        values = {"team": team, "week": week, "claimed_at": now, "claimed_by": holder}
-        with self._use(conn, write=True) as c:
-            return _claimed(c, t.digest_ledger, values)
+        return self._claim_post(_DIGESTS, team, week, holder, now, conn)
 
     def record_digest_posted(
         self,
@@ -153,39 +168,91 @@ class LedgersMixin(StoreBase):
         conn: Connection | None = None,
     ) -> None:
         """Note where and when the claimed digest was posted."""
-        d = t.digest_ledger.c
-        stmt = (
-            update(t.digest_ledger)
-            .where(d.team == team, d.week == week)
-            .values(channel=channel, message_ts=message_ts, posted_at=now)
-        )
-        with self._use(conn, write=True) as c:
-            c.execute(stmt)
+        self._record_post(_DIGESTS, team, week, channel, message_ts, now, conn)
 
     def release_digest_claim(
         self, team: str, week: str, holder: str, *, conn: Connection | None = None
     ) -> bool:
         """Drop an unposted claim of ``holder`` (the post failed before Slack accepted it)."""
-        d = t.digest_ledger.c
-        stmt = delete(t.digest_ledger).where(
-            d.team == team, d.week == week, d.claimed_by == holder, d.posted_at.is_(None)
-        )
-        with self._use(conn, write=True) as c:
-            return bool(c.execute(stmt).rowcount == 1)
+        return self._release_post(_DIGESTS, team, week, holder, conn)
 
     def digest_entry(
         self, team: str, week: str, *, conn: Connection | None = None
     ) -> DigestEntry | None:
         """The ledger row of ``team``'s digest of ``week``, if claimed."""
-        d = t.digest_ledger.c
-        stmt = select(t.digest_ledger).where(d.team == team, d.week == week)
+        return self._post_entry(_DIGESTS, team, week, conn)
+
+    # ------------------------------------------------------------------ reviews
+
+    def claim_review(
+        self, team: str, period: str, holder: str, now: datetime, *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Claim posting ``team``'s review of ``period``; True only for the first claimer."""
+        return self._claim_post(_REVIEWS, team, period, holder, now, conn)
+
+    def record_review_posted(
+        self, team: str, period: str, *, channel: str, message_ts: str, now: datetime,
+        conn: Connection | None = None,
+    ) -> None:
+        """Note where and when the claimed review was posted."""
+        self._record_post(_REVIEWS, team, period, channel, message_ts, now, conn)
+
+    def release_review_claim(
+        self, team: str, period: str, holder: str, *, conn: Connection | None = None
+    ) -> bool:
+        """Drop an unposted review claim of ``holder``."""
+        return self._release_post(_REVIEWS, team, period, holder, conn)
+
+    def review_entry(
+        self, team: str, period: str, *, conn: Connection | None = None
+    ) -> DigestEntry | None:
+        """The ledger row of ``team``'s review of ``period`` (``week`` holds the period)."""
+        return self._post_entry(_REVIEWS, team, period, conn)
+
+    # ------------------------------------------------------------------ one post per key
+
+    def _claim_post(
+        self, ledger: _Ledger, team: str, key: str, holder: str, now: datetime, conn: Any
+    ) -> bool:
+        values = {"team": team, ledger.key: key, "claimed_at": now, "claimed_by": holder}
+        with self._use(conn, write=True) as c:
+            return _claimed(c, ledger.table, values)
+
+    def _record_post(
+        self, ledger: _Ledger, team: str, key: str, channel: str, ts: str, now: datetime,
+        conn: Any,
+    ) -> None:
+        stmt = (
+            update(ledger.table)
+            .where(ledger.c.team == team, ledger.c[ledger.key] == key)
+            .values(channel=channel, message_ts=ts, posted_at=now)
+        )
+        with self._use(conn, write=True) as c:
+            c.execute(stmt)
+
+    def _release_post(
+        self, ledger: _Ledger, team: str, key: str, holder: str, conn: Any
+    ) -> bool:
+        c_ = ledger.c
+        stmt = delete(ledger.table).where(
+            c_.team == team, c_[ledger.key] == key, c_.claimed_by == holder,
+            c_.posted_at.is_(None),
+        )
+        with self._use(conn, write=True) as c:
+            return bool(c.execute(stmt).rowcount == 1)
+
+    def _post_entry(
+        self, ledger: _Ledger, team: str, key: str, conn: Any
+    ) -> DigestEntry | None:
+        stmt = select(ledger.table).where(ledger.c.team == team, ledger.c[ledger.key] == key)
         with self._use(conn, write=False) as c:
             row = c.execute(stmt).first()
         if row is None:
             return None
         return DigestEntry(
             row.team,
-            row.week,
+            getattr(row, ledger.key),
             row.claimed_at,
             row.claimed_by,
             row.channel,

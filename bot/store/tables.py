@@ -280,6 +280,18 @@ digest_ledger = Table(
     Column("posted_at", UTCDateTime),
 )
 
+review_ledger = Table(
+    "review_ledger",
+    metadata,
+    Column("team", Text, primary_key=True),
+    Column("period", Text, primary_key=True),  # "2026-11" (a month) or "2026-Q4"
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("claimed_by", Text, nullable=False),
+    Column("channel", Text),
+    Column("message_ts", Text),
+    Column("posted_at", UTCDateTime),
+)
+
 alert_ledger = Table(
     "alert_ledger",
     metadata,

@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -25,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.config.settings import Settings, TeamSettings
+from bot.core.clock import dead_local_holder, new_holder
 from bot.core.errors import AuthError, IntegrationError, RateLimited
 from bot.core.logs import event
 from bot.core.ports import CodeHost, IssueSource
@@ -54,22 +52,8 @@ def team_query(team: TeamSettings) -> str | None:
 
 
 def default_holder() -> str:
-    """``host:pid:random``: lets a rerun on the same host take over a killed sync's lease."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
-
-def _dead_local_holder(holder: str) -> bool:
-    host, _, rest = holder.partition(":")
-    pid = rest.partition(":")[0]
-    if host != socket.gethostname() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    """``sync:host:pid:random``: lets a rerun on the same host take over a killed sync's lease."""
+    return new_holder("sync")
 
 
 @dataclass
@@ -267,7 +251,7 @@ class SyncEngine:
             holder = conn.execute(
                 select(t.leases.c.holder).where(t.leases.c.name == name)
             ).scalar()
-        if isinstance(holder, str) and _dead_local_holder(holder):
+        if isinstance(holder, str) and dead_local_holder(holder):
             # The holder was killed on this host: its lease would only block until expiry.
             event(log, "sync.lease_taken_over", team=name.partition(":")[2])
             self.store.release_lease(name, holder)

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config.settings import Settings
+from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
 from bot.core.ports import Messenger
 from bot.flow.alerts import (
@@ -55,7 +56,6 @@ from bot.slack.render.alerts import (
 from bot.store.ledgers import AlertEntry
 from bot.store.people import Snooze
 from bot.store.repo import Store
-from bot.usecases.digest import Clock, new_holder, utc_now
 from bot.usecases.people import People
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config.settings import Settings, TeamSettings
+from bot.core.clock import Clock
 from bot.core.errors import IntegrationError
 from bot.core.ports import Messenger
 from bot.flow.derive import first_human_review
@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 RELEASE_WINDOW = timedelta(days=28)  # what "recent releases" means
 BUTTON_SNOOZE = timedelta(days=1)  # the *Snooze 1 day* button
 SOMETHING_WRONG = "Something went wrong while answering that; it is logged. Please try again."
-Clock = Callable[[], datetime]
 
 
 @dataclass(frozen=True, slots=True)

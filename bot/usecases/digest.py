@@ -24,9 +24,6 @@ upload leaves the posted digest as it is (logged), it is not retried.
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -34,6 +31,7 @@ from typing import Any
 
 from bot.config.settings import Settings, TeamSettings
 from bot.config.types import WEEKDAY_NAMES
+from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
 from bot.core.ports import Messenger
 from bot.flow.model import TeamFlow
@@ -60,19 +58,6 @@ TREND_WEEKS = 4
 CHART_WEEKS = 12
 OLDEST_WAITING = 5
 REPO_KINDS = ("review:", "unreleased:")
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The wall clock, aware UTC (the default clock of the services)."""
-    return datetime.now(UTC)
-
-
-def new_holder(kind: str) -> str:
-    """A unique claimer name: host, process and a random suffix."""
-    return f"{kind}:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-
 
 @dataclass(frozen=True, slots=True)
 class DigestOutcome:

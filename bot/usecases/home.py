@@ -12,13 +12,13 @@ and last week.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from bot.config.settings import Settings, TeamSettings
+from bot.core.clock import Clock
+from bot.core.ports import HomeMessenger
 from bot.flow.report import calendar_for
-from bot.slack.client import Messenger
 from bot.slack.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
 from bot.store.repo import Store
 from bot.usecases.commands import team_user_ids
@@ -27,14 +27,13 @@ from bot.usecases.reporting import team_report, week_of
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 
 class HomeService:
     """Builds and publishes the App Home view of one user."""
 
     def __init__(
-        self, store: Store, settings: Settings, messenger: Messenger, clock: Clock,
+        self, store: Store, settings: Settings, messenger: HomeMessenger, clock: Clock,
     ) -> None:
         self.store = store
         self.settings = settings

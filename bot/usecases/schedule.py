@@ -44,12 +44,26 @@ class DigestSlot:
 
 
 @dataclass(frozen=True, slots=True)
+class ReviewSlot:
+    """When one team's outcome review is due: day of the month, hour, minute, timezone and
+    the months (``*`` every month, ``1,4,7,10`` each quarter)."""
+
+    team: str
+    day: int
+    hour: int
+    minute: int
+    timezone: str
+    months: str = "*"
+
+
+@dataclass(frozen=True, slots=True)
 class Jobs:
     """The callables the scheduler runs; each must be safe to run on several replicas."""
 
     poll: Callable[[], object]
     digest: Callable[[str], object]  # team name
     alerts: Callable[[], object]
+    review: Callable[[str], object] | None = None  # team name
 
 
 class SchedulerHealth:
@@ -74,7 +88,7 @@ class SchedulerHealth:
 
 def build_scheduler(
     jobs: Jobs, slots: Iterable[DigestSlot], poll_interval: timedelta,
-    health: SchedulerHealth | None = None,
+    health: SchedulerHealth | None = None, reviews: Iterable[ReviewSlot] = (),
 ) -> BackgroundScheduler:
     """A configured (not started) scheduler with one poll, one alert and one digest job per team."""
     scheduler = BackgroundScheduler(
@@ -101,6 +115,16 @@ def build_scheduler(
         scheduler.add_job(
             jobs.digest, trigger, args=[slot.team], id=f"digest:{slot.team}",
             name=f"weekly digest of {slot.team}", replace_existing=True,
+            misfire_grace_time=DIGEST_MISFIRE_GRACE,
+        )
+    for review in reviews if jobs.review is not None else ():
+        trigger = CronTrigger(
+            month=review.months, day=review.day, hour=review.hour, minute=review.minute,
+            timezone=ZoneInfo(review.timezone),
+        )
+        scheduler.add_job(
+            jobs.review, trigger, args=[review.team], id=f"review:{review.team}",
+            name=f"outcome review of {review.team}", replace_existing=True,
             misfire_grace_time=DIGEST_MISFIRE_GRACE,
         )
     return scheduler

@@ -129,3 +129,36 @@ def _stage_panel(ax: Any, xs: list[int], weeks: Sequence[WeekPoint]) -> None:
 
 def _nan(value: float | None, per_day: float) -> float:
     return float("nan") if value is None or per_day <= 0 else value / per_day
+
+
+def render_review_chart(rows: Sequence[Mapping[str, Any]]) -> bytes:
+    """PNG of the review: per figure, before and now as bars (scaled to the larger of the
+    two and the target), the target as a line; values printed on the bars."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    shown = [r for r in rows if r.get("baseline") is not None or r.get("current") is not None]
+    fig = Figure(figsize=(8, 0.6 + 0.7 * max(len(shown), 1)), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for i, row in enumerate(reversed(shown)):
+        values = [row.get("baseline"), row.get("current"), row.get("target")]
+        top = max([v for v in values if v is not None] + [1e-9])
+        for offset, key, colour in ((0.18, "baseline", "#9ca3af"), (-0.18, "current", "#1f6feb")):
+            value = row.get(key)
+            if value is not None:
+                ax.barh(i + offset, value / top, height=0.34, color=colour)
+        if row.get("target") is not None:
+            x = row["target"] / top
+            ax.plot([x, x], [i - 0.42, i + 0.42], color="#16a34a", linewidth=2)
+    ax.set_yticks(range(len(shown)), [str(r.get("label", "")) for r in reversed(shown)],
+                  fontsize=8)
+    ax.set_xticks([])
+    ax.set_xlim(0, 1.15)
+    ax.set_title("Before (grey) and now (blue); the green line is the target", fontsize=9)
+    for side in ("top", "right", "bottom"):
+        ax.spines[side].set_visible(False)
+    fig.subplots_adjust(left=0.32, right=0.98, top=0.9, bottom=0.04)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    return buf.getvalue()

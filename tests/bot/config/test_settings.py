@@ -179,3 +179,21 @@ def test_team_selection_for_a_team_option() -> None:
     with pytest.raises(SettingsError) as caught:
         settings.selected("billing")
     assert caught.value.problems == ("no team 'billing' (teams: payments, growth)",)
+
+
+def test_targets_convert_to_hours_the_handoff_delay_in_working_hours() -> None:
+    data = minimal()
+    data["teams"]["payments"]["targets"] = {
+        "lead_time": "10d", "handoff_delay": "1d", "release_interval": "14d",
+        "change_failure_rate": "15%", "downtime": "1h",
+    }
+    data["teams"]["payments"]["review"] = {"every": "quarter"}
+    team = parse_settings(data).teams["payments"]
+    targets = team.to_flow().targets
+    assert targets.lead_time == 240.0
+    assert targets.handoff_delay == 8.0  # one working day of 09:00-17:00
+    assert targets.release_interval == 14 * 24.0
+    assert targets.change_failure_rate == pytest.approx(0.15)
+    assert targets.downtime == 1.0
+    assert team.review is not None and (team.review.every, team.review.day) == ("quarter", 1)
+    assert parse_settings(minimal()).teams["payments"].to_flow().targets.lead_time is None

@@ -193,6 +193,37 @@ CASES: list[tuple[tuple[tuple[str, object], ...], str]] = [
         f'{T}.working_hours.end: expected a time like "09:00", got "24:00"',
     ),
     (((f"{T}.workdays", []),), f"{T}.workdays: expected at least 1 item(s), got 0"),
+    # Edge durations that once passed validation and crashed the sync.
+    (
+        (("initial_history", "999999d"),),
+        'initial_history: a duration of at most 36500d (100 years), got "999999d"',
+    ),
+    (
+        ((f"{T}.releases", {"failure_window": "99999999d"}),),
+        f"{T}.releases.failure_window: a duration of at most 36500d (100 years),"
+        ' got "99999999d"',
+    ),
+    (
+        ((f"{T}.targets", {"change_failure_rate": "115%"}),),
+        f'{T}.targets.change_failure_rate: expected a percentage from 0% to 100% like "15%",'
+        ' got "115%"',
+    ),
+    (
+        ((f"{T}.targets", {"lead_time": "fast"}),),
+        f'{T}.targets.lead_time: expected a duration like "2d", got "fast"',
+    ),
+    (
+        ((f"{T}.targets", {"speed": "1d"}),),
+        f"{T}.targets.speed: unknown key",
+    ),
+    (
+        ((f"{T}.review", {"every": "week"}),),
+        f'{T}.review.every: expected month or quarter, got "week"',
+    ),
+    (
+        ((f"{T}.review", {"every": "month", "day": 31}),),
+        f"{T}.review.day: input should be less than or equal to 28, got 31",
+    ),
     (
         ((f"{T}.holidays", "England"),),
         f'{T}.holidays: expected a country code the holidays package knows, like "GB",'

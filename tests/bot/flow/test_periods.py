@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.flow.periods import Period, in_timezone, period_of
+from bot.flow.review import baseline_of, default_periods, scheduled_periods
 from bot.flow.weeks import IsoWeek
 
 
@@ -51,3 +52,33 @@ def test_bad_periods_name_the_option(first: str, last: str | None, needle: str) 
 def test_from_alone_runs_to_today() -> None:
     period = period_of("2026-11-01", None, date(2026, 12, 2), "UTC")
     assert (period.first, period.last) == (date(2026, 11, 1), date(2026, 12, 2))
+
+
+def test_scheduled_reviews_take_the_last_complete_month_or_quarter() -> None:
+    key, current, baseline = scheduled_periods("month", date(2026, 12, 1), "UTC")
+    assert key == "2026-11"
+    assert (current.first, current.last) == (date(2026, 11, 1), date(2026, 11, 30))
+    assert (baseline.first, baseline.last) == (date(2026, 10, 1), date(2026, 10, 31))
+    key, current, baseline = scheduled_periods("month", date(2027, 1, 5), "UTC")
+    assert key == "2026-12" and baseline.first == date(2026, 11, 1)
+    key, current, baseline = scheduled_periods("quarter", date(2027, 2, 1), "UTC")
+    assert key == "2026-Q4"
+    assert (current.first, current.last) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert (baseline.first, baseline.last) == (date(2026, 7, 1), date(2026, 9, 30))
+
+
+def test_default_review_is_13_complete_weeks_against_the_13_before() -> None:
+    now = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)  # a Wednesday of 2026-W49
+    current, baseline = default_periods(now, "Europe/London")
+    assert (current.first, current.last) == (date(2026, 8, 31), date(2026, 11, 29))
+    assert current.days == baseline.days == 91
+    assert baseline.last == date(2026, 8, 30)
+
+
+def test_a_baseline_given_by_one_end_keeps_the_periods_length() -> None:
+    current = Period(date(2026, 11, 1), date(2026, 11, 30), "UTC")
+    assert baseline_of(current, None, None) == Period(date(2026, 10, 2), date(2026, 10, 31), "UTC")
+    assert baseline_of(current, date(2026, 1, 1), None) == Period(
+        date(2026, 1, 1), date(2026, 10, 31), "UTC")
+    assert baseline_of(current, None, date(2026, 6, 30)) == Period(
+        date(2026, 6, 1), date(2026, 6, 30), "UTC")

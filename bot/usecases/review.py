@@ -1,0 +1,180 @@
+"""Use-case: the outcome review of teams, a period against a baseline, with their targets.
+
+Both periods are read like any period report (``bot.usecases.reporting.team_reports``: one
+transaction and a dozen queries for all the teams); ``bot.flow.review`` compares them.
+``ReviewService`` posts a review to the team's channel exactly once per team and period
+(the ``review_ledger``, claimed like the digest's), on demand or on the team's schedule
+(``review: {every: month|quarter, day, time}``: the last complete month or quarter against
+the one before it).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config.settings import Settings
+from bot.core.clock import Clock, new_holder, utc_now
+from bot.core.errors import IntegrationError, Unavailable
+from bot.core.logs import event
+from bot.core.ports import Messenger
+from bot.flow.model import TeamFlow
+from bot.flow.periods import Period
+from bot.flow.review import build_review, default_periods, scheduled_periods
+from bot.slack.render.chart import render_review_chart
+from bot.slack.render.review import render_review
+from bot.store.repo import Store
+from bot.usecases.digest import STALE_CLAIM
+from bot.usecases.reporting import team_reports
+from bot.usecases.schedule import ReviewSlot
+
+log = logging.getLogger(__name__)
+
+
+def team_reviews(
+    store: Store,
+    flows: Sequence[TeamFlow],
+    currents: Sequence[Period],
+    baselines: Sequence[Period],
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The review object of each team in ``flows`` (same order)."""
+    current = team_reports(store, flows, currents, now)
+    baseline = team_reports(store, flows, baselines, now)
+    return [
+        build_review(f.name, f.calendar.timezone, c, b, f.targets)
+        for f, c, b in zip(flows, current, baseline, strict=True)
+    ]
+
+
+def default_review(store: Store, team: TeamFlow, now: datetime) -> dict[str, Any]:
+    """The review of the last 13 complete weeks against the 13 before them."""
+    current, baseline = default_periods(now, team.calendar.timezone)
+    return team_reviews(store, [team], [current], [baseline], now)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewOutcome:
+    """What one review post did: posted, already_posted or claimed_elsewhere."""
+
+    team: str
+    period: str  # the ledger key: "2026-11", "2026-Q4" or "2026-09-01..2026-11-30"
+    status: str
+    channel: str | None = None
+    message_ts: str | None = None
+
+
+def period_key(review: Mapping[str, Any]) -> str:
+    """The ledger key of an unscheduled review: its period's first and last day."""
+    current = review["current"]
+    last = date.fromisoformat(current["end"][:10]) - timedelta(days=1)
+    return f"{current['start'][:10]}..{last}"
+
+
+class ReviewService:
+    """Posts outcome reviews, each team and period once (a ledger claim, like the digest)."""
+
+    def __init__(
+        self, store: Store, messenger: Messenger | None, settings: Settings, *,
+        clock: Clock = utc_now, holder: str | None = None, stale_after: timedelta = STALE_CLAIM,
+    ) -> None:
+        self.store = store
+        self.messenger = messenger
+        self.settings = settings
+        self.clock = clock
+        self.holder = holder or new_holder("review")
+        self.stale_after = stale_after
+
+    def run_due(self, team: str) -> ReviewOutcome | None:
+        """The scheduled review of ``team`` (its ``review.every``): the last complete month or
+        quarter against the one before; None when the team has no ``review``."""
+        settings = self.settings.team(team)
+        if settings.review is None:
+            return None
+        now = self.clock()
+        flow = settings.to_flow()
+        today = now.astimezone(ZoneInfo(flow.calendar.timezone)).date()
+        key, current, baseline = scheduled_periods(settings.review.every, today,
+                                                   flow.calendar.timezone)
+        entry = self.store.review_entry(team, key)
+        if entry is not None and entry.message_ts:
+            return ReviewOutcome(team, key, "already_posted", entry.channel, entry.message_ts)
+        found = team_reviews(self.store, [flow], [current], [baseline], now)[0]
+        return self.post_review(found, now=now, key=key)
+
+    def post_review(
+        self, review: Mapping[str, Any], *, now: datetime | None = None, key: str | None = None
+    ) -> ReviewOutcome:
+        """Post ``review`` to its team's channel once per ``key`` (default: its period)."""
+        if self.messenger is None:
+            raise RuntimeError("ReviewService needs a messenger to post")
+        now = now or self.clock()
+        team = str(review["team"])
+        key = key or period_key(review)
+        settings = self.settings.team(team)
+        if not self._claim(team, key, now):
+            entry = self.store.review_entry(team, key)
+            status = "already_posted" if entry and entry.message_ts else "claimed_elsewhere"
+            event(log, "review.skipped", team=team, period=key, status=status)
+            return ReviewOutcome(team, key, status, entry.channel if entry else None,
+                                 entry.message_ts if entry else None)
+        day_hours = settings.calendar.working_day_seconds / 3600
+        text, blocks = render_review(review, day_hours=day_hours)
+        try:
+            posted = self.messenger.post_message(settings.slack.channel, text, blocks)
+        except Unavailable:
+            event(log, "review.post_outcome_unknown", logging.ERROR, team=team, period=key)
+            raise
+        except IntegrationError:
+            self.store.release_review_claim(team, key, self.holder)
+            event(log, "review.post_failed", logging.ERROR, team=team, period=key)
+            raise
+        self.store.record_review_posted(team, key, channel=posted.channel,
+                                        message_ts=posted.ts, now=now)
+        event(log, "review.posted", team=team, period=key, channel=posted.channel)
+        self._attach_chart(review, posted.channel, posted.ts, day_hours, key)
+        return ReviewOutcome(team, key, "posted", posted.channel, posted.ts)
+
+    def _claim(self, team: str, key: str, now: datetime) -> bool:
+        if self.store.claim_review(team, key, self.holder, now):
+            return True
+        entry = self.store.review_entry(team, key)
+        if entry is None or entry.message_ts or now - entry.claimed_at < self.stale_after:
+            return False
+        # A stale claim without a message: its run died. Exactly one racing run re-claims.
+        self.store.release_review_claim(team, key, entry.claimed_by)
+        return self.store.claim_review(team, key, self.holder, now)
+
+    def _attach_chart(
+        self, review: Mapping[str, Any], channel: str, ts: str, day_hours: float, key: str
+    ) -> None:
+        assert self.messenger is not None
+        team = str(review["team"])
+        try:
+            png = render_review_chart(review.get("comparison") or ())
+            uploaded = self.messenger.upload_png(
+                channel, png, f"crosswalk-review-{team}-{key}.png",
+                title=f"{team} · before and now", thread_ts=ts,
+                alt_text="Before and now of each shared outcome, with its target",
+            )
+            text, blocks = render_review(review, day_hours=day_hours, chart_file_id=uploaded.id)
+            self.messenger.update_message(channel, ts, text, blocks)
+        except IntegrationError as exc:
+            event(log, "review.chart_failed", logging.WARNING, team=team, period=key,
+                  error=type(exc).__name__)
+
+
+def review_slots(settings: Settings) -> list[ReviewSlot]:
+    """Each team's scheduled review (day of month, time, timezone, months) for the scheduler."""
+    slots = []
+    for name, team in settings.teams.items():
+        if team.review is None:
+            continue
+        months = "1,4,7,10" if team.review.every == "quarter" else "*"
+        slots.append(ReviewSlot(name, team.review.day, team.review.time.hour,
+                                team.review.time.minute, team.calendar.timezone, months))
+    return slots
