@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from bot.flow.weeks import MAX_YEAR, MIN_YEAR
 from bot.slack.render.escape import code, esc
 
 MAX_INPUT = 1000
@@ -31,6 +32,8 @@ def usage(command: str = "/crosswalk") -> str:
             f"• `{c} handoffs [team]` — handoffs waiting for pickup",
             f"• `{c} prs [team]` — pull requests waiting for review or release",
             f"• `{c} releases [team]` — recent releases",
+            f"• `{c} review [team] [share]` — the last 13 weeks against the 13 before, "
+            "with the team's targets",
             f"• `{c} item KEY` — one item's journey, e.g. `{c} item PAY-12`",
             f"• `{c} snooze KEY DURATION` — quiet an item's alerts, e.g. `{c} snooze PAY-12 1d`",
             f"• `{c} teams` — the teams Crosswalk follows",
@@ -80,6 +83,14 @@ class Releases:
 
 
 @dataclass(frozen=True, slots=True)
+class Review:
+    """``review [team] [share]``."""
+
+    team: str | None = None
+    share: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Item:
     """``item KEY``."""
 
@@ -99,7 +110,7 @@ class Teams:
     """``teams``."""
 
 
-Command = Help | Summary | Handoffs | Prs | Releases | Item | Snooze | Teams
+Command = Help | Summary | Handoffs | Prs | Releases | Review | Item | Snooze | Teams
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +137,8 @@ def parse(text: str) -> Command | ParseError:
         return _no_args(Teams(), verb, args)
     if verb == "summary":
         return _summary(args)
+    if verb == "review":
+        return _review(args)
     if verb in ("handoffs", "prs", "releases"):
         return _team_only(verb, args)
     if verb == "item":
@@ -182,6 +195,16 @@ def _summary(args: list[str]) -> Command | ParseError:
     return Summary(team, week, share)
 
 
+def _review(args: list[str]) -> Command | ParseError:
+    words = [a for a in args if a.lower() != "share"]
+    if len(words) > 1:
+        return ParseError(f"`review` takes at most one team name (got {code(' '.join(words))}).")
+    team = _team(words[0]) if words else None
+    if isinstance(team, ParseError):
+        return team
+    return Review(team, share=len(words) != len(args))
+
+
 def _team(word: str) -> str | ParseError:
     low = word.lower()
     if not _TEAM.match(low):
@@ -194,6 +217,8 @@ def _week(word: str) -> str | ParseError:
     if not m:
         return ParseError(f"{code(word)} is not a week; write it like `2026-W46`.")
     year, week = int(m.group(1)), int(m.group(2))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return ParseError(f"{code(word)} is outside the years {MIN_YEAR}-{MAX_YEAR}.")
     try:
         date.fromisocalendar(year, week, 1)
     except ValueError:

@@ -28,6 +28,7 @@ from bot.slack.commands_parse import (
     ParseError,
     Prs,
     Releases,
+    Review,
     Snooze,
     Summary,
     Teams,
@@ -35,10 +36,12 @@ from bot.slack.commands_parse import (
 )
 from bot.slack.render import commands as r
 from bot.slack.render.escape import code, esc
+from bot.slack.render.review import render_review
 from bot.store.repo import Store
 from bot.usecases.alerts import AlertService, ClickedMessage, subject_of
 from bot.usecases.people import People
 from bot.usecases.reporting import team_report, week_of
+from bot.usecases.review import default_review
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +106,11 @@ class CommandService:
 
     def handle(self, request: CommandRequest) -> CommandReply:
         """Parse and answer; never raises."""
-        parsed = parse(request.text)
+        try:
+            parsed = parse(request.text)
+        except Exception:  # parse never raises; should it, the user still gets an answer
+            log.exception("command.parse_failed")
+            return _reply(r.render_message(SOMETHING_WRONG))
         if isinstance(parsed, ParseError):
             return _reply(r.render_parse_error(parsed, self.command))
         verb = type(parsed).__name__.lower()
@@ -136,6 +143,8 @@ class CommandService:
             return self._prs(self._team(cmd.team, req), now)
         if isinstance(cmd, Releases):
             return self._releases(self._team(cmd.team, req), now)
+        if isinstance(cmd, Review):
+            return self._review(cmd, req, now)
         if isinstance(cmd, Item):
             return self._item(cmd.key, now)
         return self._snooze(cmd, req, now)
@@ -169,6 +178,12 @@ class CommandService:
             raise _Refusal(f"{esc(week.label)} has not started yet; try an earlier week.")
         report = team_report(self.store, flow, week, now)
         return _reply(r.render_summary(report, day_hours=_day_hours(flow)), share=cmd.share)
+
+    def _review(self, cmd: Review, req: CommandRequest, now: datetime) -> CommandReply:
+        team = self._team(cmd.team, req)
+        flow = team.to_flow()
+        found = default_review(self.store, flow, now)
+        return _reply(render_review(found, day_hours=_day_hours(flow)), share=cmd.share)
 
     def _handoffs(self, team: TeamSettings, now: datetime) -> CommandReply:
         flow = team.to_flow()

@@ -17,6 +17,7 @@ from bot.slack.commands_parse import (
     ParseError,
     Prs,
     Releases,
+    Review,
     Snooze,
     Summary,
     Teams,
@@ -50,6 +51,9 @@ from bot.slack.render.commands import render_parse_error
         ("snooze pay-3 4H", Snooze("PAY-3", timedelta(hours=4))),
         ("snooze PAY-3 30m", Snooze("PAY-3", timedelta(minutes=30))),
         ("\tsummary\x00payments\n", Summary("payments")),
+        ("review", Review()),
+        ("review payments share", Review("payments", share=True)),
+        ("Review SHARE", Review(None, share=True)),
     ],
 )
 def test_parse_accepts_every_verb(text: str, expected: object) -> None:
@@ -74,6 +78,11 @@ def test_parse_accepts_every_verb(text: str, expected: object) -> None:
         ("summary a b", "extra word"),
         ("handoffs a b", "at most one team"),
         ("prs <!channel>", "is not a team name"),
+        # Edge weeks: year 0 once escaped parse() as a ValueError (no reply at all).
+        ("summary 0000-W01", "outside the years 1971-9998"),
+        ("summary 9999-W52", "outside the years 1971-9998"),
+        ("review a b", "at most one team"),
+        ("review <!here>", "is not a team name"),
     ],
 )
 def test_bad_arguments_get_one_precise_line(text: str, fragment: str) -> None:

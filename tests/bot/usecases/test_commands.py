@@ -150,3 +150,15 @@ def test_fuzzed_text_never_gets_an_error_reply_or_a_traceback(
     assert SOMETHING_WRONG not in answer and "Traceback" not in answer
     assert "<!channel>" not in answer and "<!here>" not in answer and "<@U0BOB" not in answer
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_review_answers_with_before_and_now(app: Crosswalk) -> None:
+    answer = ask(app.commands, "review")
+    assert "Crosswalk outcome review · payments" in answer
+    assert "*Release interval:*" in answer and "*Returned specs:*" in answer
+    shared = app.commands.handle(CommandRequest("review share", ALICE, CHANNEL, ""))
+    assert shared.in_channel
+
+
+def test_edge_weeks_get_a_reply_not_silence(app: Crosswalk) -> None:
+    assert "outside the years 1971-9998" in ask(app.commands, "summary 0000-W01")
