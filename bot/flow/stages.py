@@ -82,14 +82,26 @@ def stage_at(
     return "build"
 
 
-def _stage_times(
+@dataclass(frozen=True, slots=True)
+class StageSegment:
+    """One stretch of an item's time in one stage (``[start, end)``, UTC)."""
+
+    stage: str
+    start: datetime
+    end: datetime
+
+    @property
+    def hours(self) -> float:
+        """The stretch's length in calendar hours."""
+        return (self.end - self.start) / timedelta(hours=1)
+
+
+def _pieces(
     item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
-) -> dict[str, timedelta]:
-    # Exact (microsecond) sums, so the result does not depend on the order of the items.
-    times = dict.fromkeys(STAGES, timedelta(0))
+) -> Iterable[StageSegment]:
     first, last = item.first_handoff_at.astimezone(UTC), item.delivered_at.astimezone(UTC)
     if last <= first:
-        return times
+        return
     # The stage can only change at a status change or a PR event: cut the span there.
     cuts = {first, last}
     for span in item.spans:
@@ -100,7 +112,29 @@ def _stage_times(
     # In UTC: two datetimes of one ZoneInfo compare and subtract by wall clock.
     points = sorted(t for t in cuts if first <= t <= last)
     for a, b in pairwise(points):
-        times[stage_at(item, a, handoff, returned)] += b - a
+        yield StageSegment(stage_at(item, a, handoff, returned), a, b)
+
+
+def stage_segments(
+    item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
+) -> list[StageSegment]:
+    """``item``'s time as a timeline: consecutive stretches of one stage merged."""
+    merged: list[StageSegment] = []
+    for piece in _pieces(item, handoff, returned):
+        if merged and merged[-1].stage == piece.stage:
+            merged[-1] = StageSegment(piece.stage, merged[-1].start, piece.end)
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _stage_times(
+    item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
+) -> dict[str, timedelta]:
+    # Exact (microsecond) sums, so the result does not depend on the order of the items.
+    times = dict.fromkeys(STAGES, timedelta(0))
+    for piece in _pieces(item, handoff, returned):
+        times[piece.stage] += piece.end - piece.start
     return times
 
 

@@ -20,6 +20,7 @@ from bot.core.ports import Messenger
 from bot.flow.derive import first_human_review
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for
+from bot.flow.stages import ItemTimeline, StageSegment, stage_segments
 from bot.slack.commands_parse import (
     Command,
     Handoffs,
@@ -37,7 +38,7 @@ from bot.slack.commands_parse import (
 from bot.slack.render import commands as r
 from bot.slack.render.escape import code, esc
 from bot.slack.render.review import render_review
-from bot.store.repo import Store
+from bot.store.repo import ItemJourney, Store
 from bot.usecases.alerts import AlertService, ClickedMessage, subject_of
 from bot.usecases.people import People
 from bot.usecases.reporting import team_report, week_of
@@ -258,15 +259,28 @@ class CommandService:
             ))
         release = journey.releases[-1] if journey.releases else None
         done = flow is not None and journey.item.status in flow.workflow.done
+        delivered = release.published_at if release and done else None
+        segments = self._stages(journey, flow, delivered or now)
         rendered = r.render_item(r.ItemJourney(
             key=journey.item.key, summary=journey.item.summary, url=journey.item.url,
             status=journey.item.status, handoffs=handoffs, prs=tuple(prs),
             release=r.JourneyRelease(release.repo, release.tag, release.url,
                                      release.published_at) if release and release.published_at
             else None,
-            delivered_at=release.published_at if release and done else None,
+            delivered_at=delivered, stages=tuple(segments),
         ), tz=tz, day_hours=_day_hours(flow) if flow else 8.0)
         return _reply(rendered)
+
+    def _stages(
+        self, journey: ItemJourney, flow: TeamFlow | None, until: datetime
+    ) -> list[StageSegment]:
+        """The item's stages from its first handoff to ``until`` (delivery, or now)."""
+        if flow is None or not journey.handoffs:
+            return []
+        [history] = self.store.item_histories([journey.item.key])
+        first = min(h.started_at for h in journey.handoffs)
+        item = ItemTimeline(journey.item.key, first, until, history.spans, history.prs)
+        return stage_segments(item, flow.workflow.handoff, flow.workflow.returned)
 
     def _snooze(self, cmd: Snooze, req: CommandRequest, now: datetime) -> CommandReply:
         team = self.team_of_item(cmd.key)

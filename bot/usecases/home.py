@@ -12,13 +12,15 @@ and last week.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config.settings import Settings, TeamSettings
 from bot.core.clock import Clock
 from bot.core.ports import HomeMessenger
+from bot.flow.periods import Period
 from bot.flow.report import calendar_for
+from bot.flow.review import target_entries
 from bot.slack.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
 from bot.store.repo import Store
 from bot.usecases.commands import team_user_ids
@@ -65,9 +67,14 @@ class HomeService:
                 reviews += self._reviews(team, now, logins)
             flow = team.to_flow()
             week = week_of(flow, None, now)
+            # The last four complete weeks as one period: stages and targets need a sample.
+            four = Period(week.shifted(-4).monday, week.monday - timedelta(days=1),
+                          flow.calendar.timezone)
+            last_four = team_report(self.store, flow, four, now)
             outcomes.append(TeamOutcomes(
                 team.name, team_report(self.store, flow, week, now),
                 team_report(self.store, flow, week.shifted(-1), now),
+                last_four, tuple(target_entries(flow.targets, last_four)),
             ))
         day_hours = self._day_hours(outcomes)
         return render_home(handoffs=handoffs, reviews=reviews, teams=outcomes,

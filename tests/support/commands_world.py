@@ -23,7 +23,7 @@ import httpx
 from bot.app import Clients, Crosswalk, build_app
 from bot.config.env import Env
 from bot.config.settings import Settings, parse_settings
-from bot.flow.facts import HandoffEnd, HandoffFact, ItemFact, PrFact, ReleaseFact
+from bot.flow.facts import HandoffEnd, HandoffFact, ItemFact, PrFact, ReleaseFact, StatusSpan
 from bot.flow.model import (
     Containment,
     ItemLink,
@@ -127,6 +127,11 @@ def fill(store: Store) -> None:
         HandoffFact("PAY-2", 0, utc(16, 9), utc(16, 15), HandoffEnd.PICKED_UP, f"{REPO}#5"),
     ])
     store.upsert_item_facts([ItemFact("PAY-2", utc(16, 9), utc(18, 12))])
+    store.upsert_status_spans([
+        StatusSpan("PAY-2", 0, "Ready for Development", utc(16, 9), utc(16, 15)),
+        StatusSpan("PAY-2", 1, "In Progress", utc(16, 15), utc(18, 12)),
+        StatusSpan("PAY-2", 2, "Done", utc(18, 12), None),
+    ])
     pr5 = PullRequest(REPO, 5, "PAY-2 card vault", "", "PAY-2-vault", "bob", False, "closed",
                       False, utc(16, 15), utc(17, 11), utc(17, 11), utc(17, 11), "sha5",
                       url=f"https://github.com/{REPO}/pull/5")

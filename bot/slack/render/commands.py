@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.flow.stages import STAGES, StageSegment, stage_shares
 from bot.slack.commands_parse import ParseError, usage
 from bot.slack.render.common import (
     Block,
@@ -23,6 +24,7 @@ from bot.slack.render.common import (
     short,
     stat_text,
 )
+from bot.slack.render.digest import STAGE_LABELS
 from bot.slack.render.escape import channel_ref, esc, link
 
 Reply = tuple[str, list[Block]]
@@ -120,6 +122,7 @@ class ItemJourney:
     prs: tuple[JourneyPr, ...] = ()
     release: JourneyRelease | None = None
     delivered_at: datetime | None = None
+    stages: tuple[StageSegment, ...] = ()  # from the first handoff to delivery (or now)
 
 
 def render_help(command: str = "/crosswalk") -> Reply:
@@ -280,8 +283,25 @@ def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0
     else:
         rel = "*Release:* not released yet"
     blocks.append(section(rel))
+    if j.stages:
+        blocks.append(section(_stage_timeline(j, tz)))
     text = f"{j.key}: {j.summary} ({j.status})"
     return esc(text), limit_blocks(blocks)
+
+
+def _stage_timeline(j: ItemJourney, tz: str) -> str:
+    lines = [
+        f"{STAGE_LABELS[g.stage]} · {fmt_when(g.start, tz)} → {fmt_when(g.end, tz)}"
+        f" ({fmt_hours(g.hours)})"
+        for g in j.stages
+    ]
+    hours = {stage: 0.0 for stage in STAGES}
+    for g in j.stages:
+        hours[g.stage] += g.hours
+    intro = "*Where its time went*" if j.delivered_at else "*Where its time went so far*"
+    shares = stage_shares(hours)
+    total = " · ".join(f"{STAGE_LABELS[s]} {shares[s]} %" for s in STAGES if shares and hours[s])
+    return bullet_list(lines, intro=intro, max_items=12) + (f"\n_{total}_" if total else "")
 
 
 def render_teams(rows: Sequence[TeamRow]) -> Reply:

@@ -20,8 +20,11 @@ from bot.slack.render.common import (
     limit_blocks,
     section,
     short,
+    target_line,
 )
+from bot.slack.render.digest import stages_text
 from bot.slack.render.escape import esc, link
+from bot.slack.render.review import period_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +56,8 @@ class TeamOutcomes:
     team: str
     this_week: Mapping[str, Any]
     last_week: Mapping[str, Any] | None = None
+    last_four_weeks: Mapping[str, Any] | None = None  # a period report of 4 complete weeks
+    targets: tuple[Mapping[str, Any], ...] = ()  # over the last four weeks
 
 
 def render_home(
@@ -107,8 +112,19 @@ def _outcomes(t: TeamOutcomes, day_hours: float) -> str:
         )
 
     last_week = f" ({esc(t.last_week.get('week', ''))})" if t.last_week else ""
-    return (
-        f"*{esc(t.team)}*\n"
-        f"This week ({esc(t.this_week.get('week', ''))}): {col(t.this_week)}\n"
-        f"Last week{last_week}: {col(t.last_week)}"
-    )
+    lines = [
+        f"*{esc(t.team)}*",
+        f"This week ({esc(t.this_week.get('week', ''))}): {col(t.this_week)}",
+        f"Last week{last_week}: {col(t.last_week)}",
+    ]
+    four = t.last_four_weeks
+    if four is not None:
+        lines.append(f"Last 4 weeks ({period_text(four)}): {col(four)}")
+        went = stages_text(dig(four, "delivery", "stage_hours"))
+        if went:
+            lines.append(went.replace("*Where the time went:*", "_Where the time went:_"))
+    if t.targets:
+        met = sum(1 for x in t.targets if x.get("met"))
+        lines.append(f"_Targets over the last 4 weeks: {met} of {len(t.targets)} met_")
+        lines += [f"• {target_line(x, day_hours)}" for x in t.targets]
+    return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -15,6 +16,7 @@ from bot.flow.stages import (
     item_stage_hours,
     largest_stage,
     stage_hours,
+    stage_segments,
     stage_shares,
 )
 
@@ -240,3 +242,20 @@ def test_shares_always_add_up_to_100(values: list[float]) -> None:
     shares = stage_shares(dict(zip(STAGES, values, strict=True)))
     assert shares is None or sum(shares.values()) == 100
     assert shares is not None or sum(values) == 0
+
+
+def test_segments_merge_consecutive_stretches_and_cover_the_whole_time() -> None:
+    t0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    spans = (
+        StatusSpan("PAY-1", 0, "Ready", t0, t0 + timedelta(hours=5)),
+        StatusSpan("PAY-1", 1, "In Progress", t0 + timedelta(hours=5), None),
+    )
+    # Two PRs back to back: one stretch of review, then merged work waiting.
+    prs = (PrInterval(t0 + timedelta(hours=6), t0 + timedelta(hours=8)),
+           PrInterval(t0 + timedelta(hours=7), t0 + timedelta(hours=9)))
+    item = ItemTimeline("PAY-1", t0, t0 + timedelta(hours=20), spans, prs)
+    segments = stage_segments(item, {"Ready"}, set())
+    assert [(s.stage, s.hours) for s in segments] == [
+        ("pickup", 5.0), ("build", 1.0), ("review", 3.0), ("release", 11.0)]
+    assert segments[0].start == t0 and segments[-1].end == t0 + timedelta(hours=20)
+    assert all(a.end == b.start for a, b in itertools.pairwise(segments))

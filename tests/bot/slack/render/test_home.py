@@ -67,3 +67,21 @@ def test_home_stays_within_100_blocks_for_many_teams() -> None:
     assert len(view["blocks"]) == 100
     assert view["blocks"][-1]["type"] == "context"
     assert "more blocks left out" in view["blocks"][-1]["elements"][0]["text"]
+
+
+def test_home_shows_the_last_four_weeks_with_stages_and_targets() -> None:
+    four = report("", 9, 96.0) | {
+        "week": None, "start": "2026-10-26T00:00:00+00:00", "end": "2026-11-23T00:00:00+00:00",
+    }
+    four["delivery"] = {**four["delivery"], "stage_hours": {
+        "pickup": 30.0, "product": 0.0, "build": 20.0, "review": 10.0, "release": 40.0}}
+    targets = ({"name": "lead_time", "target": 120.0, "actual": 96.0, "met": True},
+               {"name": "change_failure_rate", "target": 0.15, "actual": 0.5, "met": False})
+    view = render_home(handoffs=[], reviews=[], teams=[
+        TeamOutcomes("payments", report("2026-W48", 1, 20.0), None, four, targets)])
+    text = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+    assert "Last 4 weeks (26 Oct 2026 – 22 Nov 2026): 9 delivered · time to delivery 4 days" in text
+    assert "40 % of the time to delivery was merged work waiting for a release." in text
+    assert "_Targets over the last 4 weeks: 1 of 2 met_" in text
+    assert "• Time to delivery ≤ 5 days: 4 days ✅ met" in text
+    assert "• Change failure rate ≤ 15%: 50% ❌ not met" in text
