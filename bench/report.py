@@ -6,7 +6,8 @@ releases, containment, links) generated with a fixed seed, and the facts sync wo
 keep, derived from them by ``bot.flow.derive``. Then it times ``bot.usecases.reporting.team_report``
 for one team-week, and ``bot.usecases.reporting.team_reports`` (what ``crosswalk report`` runs
 without ``--team``) for all teams, beside a loop of ``team_report`` for comparison.
-Targets: one team-week < 100 ms, all 100 teams < 5 s.
+Targets: one team-week < 100 ms, all 100 teams < 5 s; a 13-week period report (one team)
+at most 3x one team-week.
 
 Usage: ``python bench/report.py [--teams 100] [--transitions 1000000] [--prs 200000]
 [--backend sqlite|postgres|both] [--postgres-url URL]``. PostgreSQL gets a scratch
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +36,7 @@ from sqlalchemy import create_engine, event, func, select
 from sqlalchemy.engine import Engine, make_url
 
 from bot.flow.model import TeamFlow
+from bot.flow.periods import Period
 from bot.flow.weeks import IsoWeek
 from bot.store import Store, make_engine, migrate
 from bot.store import tables as t
@@ -47,6 +50,7 @@ DEFAULT_PG = "postgresql+psycopg://crosswalk@127.0.0.1:55432/crosswalk_test"
 SEED = 20261125
 SAMPLES = 20
 TARGET_ONE_MS, TARGET_ALL_S = 100.0, 5.0
+TARGET_PERIOD_RATIO = 3.0  # a 13-week period report at most 3x one team-week
 
 
 def write_team(store: Store, team: TeamFlow, raw: TeamRaw) -> None:
@@ -180,8 +184,8 @@ def measure(store: Store, flows: list[TeamFlow], label: str) -> tuple[float, flo
 # The statements of one ``load_week``, in its order.
 READS = (
     "handoffs_started", "handoffs_ended", "handoffs_waiting_at", "spans_at", "items_delivered",
-    "first_release_at", "prs_opened", "prs_merged", "prs_first_reviewed", "releases_published",
-    "incidents_resolved", "prs_released",
+    "incidents_resolved", "first_release_at", "prs_opened", "prs_merged", "prs_first_reviewed",
+    "prs_released", "releases_published", "history_spans", "history_links",
 )  # fmt: skip
 
 
@@ -220,6 +224,39 @@ def profile_reads(store: Store, team: TeamFlow, week: IsoWeek, label: str) -> No
             print(f"    {name:20s} {ms:6.2f} ms {rows:5d} rows  " + " | ".join(used))
     finally:
         raw.close()
+
+
+def thirteen_weeks(timezone: str) -> Period:
+    """The 13 complete weeks before the current one, as one period."""
+    monday = IsoWeek.containing(NOW, timezone).monday
+    return Period(monday - timedelta(weeks=13), monday - timedelta(days=1), timezone)
+
+
+def measure_periods(store: Store, flows: list[TeamFlow], label: str, week_ms: float) -> str:
+    """Time 13-week period reports (one team, and every team); the verdict line."""
+    rng = random.Random(SEED + 13)
+    wall = []
+    for _ in range(SAMPLES):
+        team = rng.choice(flows)
+        start = time.perf_counter()
+        team_report(store, team, thirteen_weeks(team.calendar.timezone), NOW)
+        wall.append((time.perf_counter() - start) * 1000)
+    p95 = percentile(wall, 0.95)
+    start = time.perf_counter()
+    team_reports(store, flows, [thirteen_weeks(f.calendar.timezone) for f in flows], NOW)
+    every = time.perf_counter() - start
+    print(
+        f"[{label}] 13-week period report ({SAMPLES} runs): wall median "
+        f"{statistics.median(wall):.1f} ms, p95 {p95:.1f} ms; all {len(flows)} teams "
+        f"{every:.2f} s",
+        flush=True,
+    )
+    ratio = p95 / week_ms if week_ms > 0 else float("inf")
+    ok = "OK" if ratio <= TARGET_PERIOD_RATIO else "MISSED"
+    return (
+        f"[{label}] verdict: 13-week period p95 {p95:.1f} ms = {ratio:.2f}x one team-week "
+        f"p95 {week_ms:.1f} ms vs <= {TARGET_PERIOD_RATIO:.0f}x {ok}"
+    )
 
 
 def verdict(label: str, p95_ms: float, all_s: float, teams: int) -> str:
@@ -282,7 +319,9 @@ def run_backend(backend: str, args: argparse.Namespace) -> None:
             for back in (1, 26):
                 week = IsoWeek.containing(NOW, flows[0].calendar.timezone).shifted(-back)
                 profile_reads(store, flows[len(flows) // 2], week, backend)
+            period = measure_periods(store, flows, backend, p95)
             print(verdict(backend, p95, all_s, len(flows)), flush=True)
+            print(period, flush=True)
         finally:
             engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The process environment (DESIGN.md "Runtime contract"), read once by the CLI.
+"""The process environment (README "Configuration", docs/operations.md), read once by the CLI.
 
 Nothing below the CLI reads ``os.environ``: the CLI builds an ``Env`` from it and passes it
 down. ``required_env`` says which variables a command needs with a given config, so each

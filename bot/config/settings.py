@@ -1,4 +1,4 @@
-"""The typed, frozen settings of ``config/crosswalk.yaml`` (DESIGN.md "Config").
+"""The typed, frozen settings of ``config/crosswalk.yaml`` (docs: config/crosswalk.example.yaml).
 
 ``load_settings(path)`` is the only way in; every problem in the file is reported at once
 as ``key.path: problem``. Regenerate the JSON schema with

@@ -2,7 +2,7 @@
 
 The store answers one indexed query per ``WeekData`` field inside a single read
 transaction (a consistent snapshot); the pure ``bot.flow.report.build_report`` turns
-them into DESIGN.md's report object. ``crosswalk report``, the digest, the slash command
+them into the report object (docs/metrics.md). ``crosswalk report``, the digest, the slash command
 and App Home all go through here, so they always agree on the numbers.
 
 ``team_reports`` is the same for many teams at once: one query per field for all of them,

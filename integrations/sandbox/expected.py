@@ -46,7 +46,7 @@ class Expected:
 
 
 def linked_keys(texts: Iterable[str], projects: Iterable[str]) -> set[str]:
-    """Every Jira key of ``projects`` found in ``texts`` (DESIGN.md "Linking")."""
+    """Every Jira key of ``projects`` found in ``texts`` (docs/metrics.md "Linking")."""
     wanted = set(projects)
     return {k for text in texts for k in KEY_RE.findall(text) if k.rsplit("-", 1)[0] in wanted}
 

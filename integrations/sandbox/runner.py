@@ -91,7 +91,7 @@ def summary_line(world: World) -> str:
 
 
 def scenario_config(world: World) -> dict[str, Any]:
-    """The config (DESIGN.md "Config") as plain data."""
+    """The config (config/crosswalk.example.yaml) as plain data."""
     admins = [u.id for u in world.slack.users.values()
               if world.teams and u.email == world.teams[0].product_emails[0]]
     logins = {u.email: u.login for u in world.github.users.values() if u.email}

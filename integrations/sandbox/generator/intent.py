@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-# How a handoff episode ended (DESIGN.md "Handoff").
+# How a handoff episode ended (docs/metrics.md "Handoffs").
 PICKED_UP = "picked_up"
 RETURNED = "returned"
 WITHDRAWN = "withdrawn"
@@ -49,7 +49,7 @@ class PullIntent:
 
 @dataclass(frozen=True, slots=True)
 class ReleaseIntent:
-    """One GitHub release; ``failed``/``reasons`` follow DESIGN.md "Failed release"."""
+    """One GitHub release; ``failed``/``reasons`` follow docs/metrics.md "Releases"."""
 
     team: str
     repo: str

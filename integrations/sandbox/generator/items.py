@@ -1,7 +1,7 @@
 """Planning one Jira item's life: handoffs, returns, withdrawals, pickups and its PRs.
 
 An :class:`ItemPlan` is decided whole (as if time ran to the end), then cut at ``now``;
-:func:`handoff_episodes` reads the cut plan with DESIGN.md's handoff definition, which is
+:func:`handoff_episodes` reads the cut plan with the handoff definition of docs/metrics.md, which is
 what the intent log records.
 """
 
@@ -248,7 +248,7 @@ def cut_pr(pr: PrPlan, now: datetime) -> None:
 
 
 def handoff_episodes(team: str, item: ItemPlan) -> list[HandoffIntent]:
-    """The item's handoff episodes by DESIGN.md's definition, from its (cut) plan."""
+    """The item's handoff episodes by the definition in docs/metrics.md, from its (cut) plan."""
     events: list[tuple[datetime, int, str]] = [(t, 0, to) for t, to, _, _ in item.transitions]
     events += [(pr.opened, 1, "") for pr in item.prs]
     events.sort(key=lambda e: (e[0], e[1]))

@@ -140,7 +140,7 @@ def _release_intents(
     team: TeamPlan, releases: list[ReleasePlan], reverts: list[Revert],
     incidents: list[tuple[ItemPlan, ReleasePlan | None]], intent: Intent,
 ) -> None:
-    """Each release, and whether (and why) it fails by DESIGN.md's definition."""
+    """Each release, and whether (and why) it fails by the definition in docs/metrics.md."""
     for rel in releases:
         reasons: list[str] = []
         if rel.eligible:
