@@ -26,9 +26,9 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
