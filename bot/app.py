@@ -122,6 +122,7 @@ class Crosswalk:
         except Exception as exc:  # the digests must still go out
             log.error("poll.failed_on_start error=%s", type(exc).__name__, exc_info=exc)
         self.digests.catch_up()
+        self.reviews.catch_up()
 
     def build_scheduler(self) -> BackgroundScheduler:
         """The (not started) scheduler: poll, alerts, each team's digest and a start-up catch-up."""

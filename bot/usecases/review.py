@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -106,6 +106,28 @@ class ReviewService:
         found = team_reviews(self.store, [flow], [current], [baseline], now)[0]
         return self.post_review(found, now=now, key=key)
 
+    def catch_up(self, now: datetime | None = None,
+                 window: timedelta = timedelta(hours=24)) -> list[ReviewOutcome]:
+        """Post scheduled reviews that fell due within ``window`` and are not in the ledger
+        (start-up after downtime, like the digests' catch-up)."""
+        now = now or self.clock()
+        outcomes = []
+        for slot in review_slots(self.settings):
+            due = last_review_due(slot, now)
+            if due is None or now - due > window:
+                continue
+            try:
+                outcome = ReviewService(self.store, self.messenger, self.settings,
+                                        clock=lambda: due, holder=self.holder,
+                                        stale_after=self.stale_after).run_due(slot.team)
+            except IntegrationError as error:
+                event(log, "review.catch_up_failed", logging.ERROR, team=slot.team,
+                      error=error.message)
+                continue
+            if outcome is not None and outcome.status == "posted":
+                outcomes.append(outcome)
+        return outcomes
+
     def post_review(
         self, review: Mapping[str, Any], *, now: datetime | None = None, key: str | None = None
     ) -> ReviewOutcome:
@@ -166,6 +188,21 @@ class ReviewService:
         except IntegrationError as exc:
             event(log, "review.chart_failed", logging.WARNING, team=team, period=key,
                   error=type(exc).__name__)
+
+
+def last_review_due(slot: ReviewSlot, now: datetime) -> datetime | None:
+    """The latest instant at or before ``now`` when ``slot`` fell due (aware UTC)."""
+    zone = ZoneInfo(slot.timezone)
+    local = now.astimezone(zone)
+    months = {1, 4, 7, 10} if slot.months != "*" else set(range(1, 13))
+    year, month = local.year, local.month
+    for _ in range(13):
+        if month in months:
+            due = datetime(year, month, slot.day, slot.hour, slot.minute, tzinfo=zone)
+            if due <= local:
+                return due.astimezone(UTC)
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
 
 
 def review_slots(settings: Settings) -> list[ReviewSlot]:

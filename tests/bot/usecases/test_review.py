@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block
 from bot.config.settings import parse_settings
 from bot.core.errors import Unavailable
 from bot.store.repo import Store
-from bot.usecases.review import ReviewService, default_review, review_slots
+from bot.usecases.review import ReviewService, default_review, last_review_due, review_slots
 from integrations.sandbox.slack.server import SlackServer
 from tests.support.digest_world import config, messenger, new_store, top_level
 from tests.support.review_world import NOW, review_settings, seed
@@ -100,3 +100,25 @@ def test_the_default_review_is_13_weeks_against_13(store: Store) -> None:
     assert found["baseline"]["end"][:10] == "2026-08-31"
     assert found["current"]["releases"]["count"] == 6
     assert found["current"]["week"] is None
+
+
+def test_a_review_missed_while_down_is_posted_at_start_up_once(
+    store: Store, server: SlackServer,
+) -> None:
+    seed(store)
+    later = NOW + timedelta(hours=5)  # every replica was down at 09:00 on the 1st
+    svc = ReviewService(store, messenger(server), review_settings(), clock=lambda: later)
+    [outcome] = svc.catch_up()
+    assert (outcome.status, outcome.period) == ("posted", "2026-11")
+    assert svc.catch_up() == []
+    assert svc.catch_up(NOW + timedelta(days=3)) == []  # more than 24 h after the slot
+    assert len(top_level(server)) == 1
+
+
+def test_last_review_due_walks_back_to_the_slot() -> None:
+    [monthly] = review_slots(review_settings())
+    assert last_review_due(monthly, NOW) == NOW  # due this very minute
+    assert last_review_due(monthly, NOW - timedelta(minutes=1)) == datetime(
+        2026, 11, 1, 9, 0, tzinfo=UTC)
+    [quarterly] = review_slots(review_settings("quarter"))
+    assert last_review_due(quarterly, NOW) == datetime(2026, 10, 1, 8, 0, tzinfo=UTC)  # BST

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from bot.usecases.schedule import (
     DigestSlot,
     Jobs,
+    ReviewSlot,
     SchedulerHealth,
     build_scheduler,
     last_due,
@@ -76,3 +77,20 @@ def test_error_listener_records_a_failing_job() -> None:
         assert health.last_error == "poll: RuntimeError"
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_reviews_are_scheduled_on_their_day_of_the_month() -> None:
+    jobs = Jobs(poll=lambda: None, digest=lambda team: None, alerts=lambda: None,
+                review=lambda team: None)
+    quarterly = ReviewSlot("payments", 1, 9, 0, "Europe/London", "1,4,7,10")
+    scheduler = build_scheduler(jobs, [], timedelta(minutes=10), reviews=[quarterly])
+    scheduler.start(paused=True)
+    try:
+        review = scheduler.get_job("review:payments")
+        after = datetime(2026, 11, 2, tzinfo=UTC)
+        # The next quarter's first day, 09:00 London (GMT in January).
+        assert review.trigger.get_next_fire_time(None, after) == datetime(
+            2027, 1, 1, 9, 0, tzinfo=UTC)
+        assert tuple(review.args) == ("payments",)
+    finally:
+        scheduler.shutdown(wait=False)
