@@ -89,15 +89,16 @@ class ReviewService:
         self.holder = holder or new_holder("review")
         self.stale_after = stale_after
 
-    def run_due(self, team: str) -> ReviewOutcome | None:
-        """The scheduled review of ``team`` (its ``review.every``): the last complete month or
-        quarter against the one before; None when the team has no ``review``."""
+    def run_due(self, team: str, due: datetime | None = None) -> ReviewOutcome | None:
+        """The scheduled review of ``team`` (its ``review.every``) due at ``due`` (default:
+        now): the last complete month or quarter against the one before; None when the team
+        has no ``review``. Claims are timestamped now, whenever it was due."""
         settings = self.settings.team(team)
         if settings.review is None:
             return None
         now = self.clock()
         flow = settings.to_flow()
-        today = now.astimezone(ZoneInfo(flow.calendar.timezone)).date()
+        today = (due or now).astimezone(ZoneInfo(flow.calendar.timezone)).date()
         key, current, baseline = scheduled_periods(settings.review.every, today,
                                                    flow.calendar.timezone)
         entry = self.store.review_entry(team, key)
@@ -117,9 +118,7 @@ class ReviewService:
             if due is None or now - due > window:
                 continue
             try:
-                outcome = ReviewService(self.store, self.messenger, self.settings,
-                                        clock=lambda: due, holder=self.holder,
-                                        stale_after=self.stale_after).run_due(slot.team)
+                outcome = self.run_due(slot.team, due)
             except IntegrationError as error:
                 event(log, "review.catch_up_failed", logging.ERROR, team=slot.team,
                       error=error.message)
