@@ -55,6 +55,8 @@ class Synced:
     intent: Intent
     actual: dict[tuple[str, str], dict[str, Any]]
     expected: dict[tuple[str, str], dict[str, Any]]
+    lead_totals: dict[tuple[str, str], float]
+    env: dict[str, str | None]
 
 
 def cli_env(box: Sandbox, tmp: Path) -> tuple[Path, dict[str, str | None]]:
@@ -101,6 +103,8 @@ def synced(scenario: str, size: int | None, now: datetime, via_cli: bool, tmp: P
     world, intent = generate_with_intent(scenario, seed=7, size=size, now=now)
     actual: dict[tuple[str, str], dict[str, Any]] = {}
     expected: dict[tuple[str, str], dict[str, Any]] = {}
+    totals: dict[tuple[str, str], float] = {}
+    env: dict[str, str | None] = {}
     with Sandbox(world) as box:
         config, env = cli_env(box, tmp)
         if via_cli:
@@ -116,7 +120,8 @@ def synced(scenario: str, size: int | None, now: datetime, via_cli: bool, tmp: P
                 assert result.exit_code == 0, result.output
                 actual[(team.name, week.label)] = json.loads(result.stdout)
                 expected[(team.name, week.label)] = expect.report(week)
-    return Synced(world, intent, actual, expected)
+                totals[(team.name, week.label)] = expect.lead_total(week)
+    return Synced(world, intent, actual, expected, totals, env)
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +182,43 @@ def test_the_comparison_covers_every_figure_and_sees_activity(
                 totals[f"{group}.{key}"] = totals.get(f"{group}.{key}", 0) + amount
     # Every compared figure is non-zero somewhere, so none is compared only as 0 = 0.
     assert sorted(k for k, v in totals.items() if not v) == []
+
+
+@pytest.mark.parametrize("scenario", ["default_scenario", "demo_scenario"])
+def test_the_stages_add_up_to_the_times_to_delivery_in_every_week(
+    scenario: str, request: pytest.FixtureRequest,
+) -> None:
+    run: Synced = request.getfixturevalue(scenario)
+    off = []
+    staged = 0.0
+    for key, report in sorted(run.actual.items()):
+        stages = report["delivery"]["stage_hours"]
+        assert set(stages) == {"pickup", "product", "build", "review", "release"}
+        assert all(v >= 0 for v in stages.values())
+        if abs(sum(stages.values()) - run.lead_totals[key]) > 1e-6:
+            off.append(f"{key}: stages {sum(stages.values())} != leads {run.lead_totals[key]}")
+        staged += stages["review"] + stages["release"]
+    assert off == []
+    assert staged > 0  # the scenario delivers through reviewed and released PRs
+
+
+def test_review_of_the_demo_shows_both_windows_and_every_target(
+    demo_scenario: Synced,
+) -> None:
+    env = demo_scenario.env  # review reads only the store and the config
+    for team in demo_scenario.world.teams:
+        result = CliRunner().invoke(main, ["review", "--team", team.name, "--format", "json"],
+                                    env=env)
+        assert result.exit_code == 0, result.output
+        review = json.loads(result.stdout)
+        current, baseline = review["current"], review["baseline"]
+        assert current["week"] is None and baseline["week"] is None
+        assert baseline["end"] == current["start"]  # back to back, 13 weeks each
+        assert [t["name"] for t in review["targets"]] == [
+            "lead_time", "handoff_delay", "release_interval", "change_failure_rate",
+            "downtime"]
+        assert all(isinstance(t["met"], bool) for t in review["targets"])
+    releases = {t.name: json.loads(CliRunner().invoke(
+        main, ["review", "--team", t.name, "--format", "json"], env=env).stdout)
+        ["current"]["releases"]["count"] for t in demo_scenario.world.teams}
+    assert len(set(releases.values())) > 1  # the teams' stories differ

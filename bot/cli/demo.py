@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import shlex
+import sys
 import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
@@ -26,7 +28,7 @@ from bot.cli.slack import messenger_from
 from bot.config.env import Env
 from bot.config.settings import Settings, load_settings
 from bot.core.logs import register_secret
-from bot.flow.table import render_tables
+from bot.flow.table import render_review_tables, render_tables
 from bot.store import Store, make_engine
 from bot.store.migrate import upgrade
 from bot.sync.clients import clients_for
@@ -34,6 +36,7 @@ from bot.sync.engine import SyncEngine
 from bot.usecases.alerts import AlertService
 from bot.usecases.digest import DigestService, scheduled_week
 from bot.usecases.reporting import team_report
+from bot.usecases.review import default_review
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import SlackMessage
@@ -73,16 +76,23 @@ def demo(ctx: click.Context, seed: int, workdir: Path | None) -> None:
         upgrade(database_url)
         store = Store(make_engine(database_url))
         _sync(store, settings, env, now)
-        _report(store, settings, now)
+        week = _report(store, settings, now)
+        _review(store, settings, now)
         _digests(store, settings, env, sandbox, workdir, now)
         _alerts(store, settings, env, sandbox, now)
         _slack(store, settings, env, sandbox, now)
         _title("What next")
+        # The executable that runs now: works whether or not its virtualenv is activated.
+        me = shlex.quote(str(Path(sys.executable).parent / "crosswalk"))
+        store_env = f"DATABASE_URL={shlex.quote(database_url)}"
+        conf = shlex.quote(str(config))
         click.echo(
             "   Every number above has one definition: docs/metrics.md.\n"
-            f"   The store is kept: DATABASE_URL={database_url} crosswalk report "
-            f"--config {config} --format json\n"
-            "   To explore the sandbox yourself: crosswalk sandbox --scenario demo\n"
+            "   The store and config are kept; the report above as JSON:\n"
+            f"     {store_env} {me} report --config {conf} --week {week} --format json\n"
+            "   The before/after review:\n"
+            f"     {store_env} {me} review --config {conf}\n"
+            f"   To explore the sandbox yourself: {me} sandbox --scenario demo\n"
             "   For your own Jira, GitHub and Slack: config/crosswalk.example.yaml and README.md."
         )
 
@@ -115,12 +125,21 @@ def _sync(store: Store, settings: Settings, env: Env, now: datetime) -> None:
         click.echo(f"   {line}")
 
 
-def _report(store: Store, settings: Settings, now: datetime) -> None:
+def _report(store: Store, settings: Settings, now: datetime) -> str:
     flows = [team.to_flow() for team in settings.teams.values()]
     weeks = [scheduled_week(flow, now) for flow in flows]
     _title(f"3. The report of the last complete week ({weeks[0].label}), as `crosswalk report`")
     reports = [team_report(store, f, w, now) for f, w in zip(flows, weeks, strict=True)]
     for line in render_tables(reports).splitlines():
+        click.echo(f"   {line}")
+    return weeks[0].label
+
+
+def _review(store: Store, settings: Settings, now: datetime) -> None:
+    _title("   Before and after: the last 13 weeks against the 13 before, as `crosswalk review`")
+    flows = [team.to_flow() for team in settings.teams.values()]
+    reviews = [default_review(store, f, now) for f in flows]
+    for line in render_review_tables(reviews).splitlines():
         click.echo(f"   {line}")
 
 

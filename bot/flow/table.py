@@ -133,7 +133,7 @@ def render_review_table(review: Mapping[str, Any]) -> str:
     lines = [
         f"{review['team']}  review  {_days(current)} vs {_days(baseline)} ({review['timezone']})",
         "",
-        f"  {'':<34}{'before':>10}{'now':>10}  {'':<8}target",
+        f"  {'':<44}{'before':>10}{'now':>10}  {'':<8}target",
     ]
     for row in review.get("comparison", ()):
         unit = row["unit"]
@@ -145,7 +145,7 @@ def render_review_table(review: Mapping[str, Any]) -> str:
         if row["target"] is not None:
             target = f"<= {_value(unit, row['target'])} {'met' if row['met'] else 'not met'}"
         lines.append(
-            f"  {label:<34}{_value(unit, row['baseline']):>10}{_value(unit, row['current']):>10}"
+            f"  {label:<44}{_value(unit, row['baseline']):>10}{_value(unit, row['current']):>10}"
             f"  {better:<8}{target}".rstrip()
         )
     return "\n".join(lines) + "\n"

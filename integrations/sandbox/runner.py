@@ -129,5 +129,12 @@ def _team(team: ScenarioTeam, logins: dict[str, str]) -> dict[str, Any]:
         "incidents": {"issue_types": list(team.incident_types)},
         "digest": {"day": "mon", "time": "09:00"},
         "alerts": {"handoff_waiting": "2d", "review_waiting": "1d", "unreleased": "5d"},
+        # What such a turn-around aims for: releases every two weeks, under an hour down.
+        "targets": dict(SCENARIO_TARGETS),
+        "review": {"every": "month", "day": 1, "time": "09:00"},
     })
     return out
+
+
+SCENARIO_TARGETS = {"lead_time": "10d", "handoff_delay": "1d", "release_interval": "14d",
+                    "change_failure_rate": "15%", "downtime": "1h"}

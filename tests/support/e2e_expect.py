@@ -178,6 +178,14 @@ class TeamExpect:
         }
 
     def _delivery(self, week: Week) -> dict[str, Any]:
+        count, leads = self._leads(week)
+        return {"items_delivered": count, "lead_time_hours": stat(leads)}
+
+    def lead_total(self, week: Week) -> float:
+        """The sum of the week's times to delivery: what its five stages must add up to."""
+        return sum(self._leads(week)[1])
+
+    def _leads(self, week: Week) -> tuple[int, list[float]]:
         first_seen = min((r.published for r in self.releases if r.published), default=None)
         first_handoff: dict[str, datetime] = {}
         for h in self.handoffs:
@@ -195,7 +203,7 @@ class TeamExpect:
             if start is None or first_seen is None or start < first_seen or start > at:
                 continue
             leads.append(_hours(start, at))
-        return {"items_delivered": count, "lead_time_hours": stat(leads)}
+        return count, leads
 
     def _pull_requests(self, week: Week) -> dict[str, Any]:
         merged = [p for p in self.pulls if week.holds(p.merged)]

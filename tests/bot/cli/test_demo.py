@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -41,6 +42,16 @@ def test_demo_runs_the_whole_flow_with_no_accounts(tmp_path: Path) -> None:
     assert out.count("a second run says 'already_posted'") == 2
     assert "channel: PAY-" in out  # a handoff waiting past its threshold
     assert "/crosswalk summary →" in out and "/crosswalk item PAY-" in out
+    assert "as `crosswalk review`" in out and "payments  review  " in out
+    assert "where the time went" in out
+    # "What next" names this very executable and the week printed above.
+    week = out.split("The report of the last complete week (")[1][:8]
+    assert f"{crosswalk} report --config " in out and f"--week {week} --format json" in out
+    printed = out.split("the report above as JSON:\n")[1].splitlines()[0].strip()
+    again = subprocess.run(["bash", "-c", printed], env=env, cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60, check=False)
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert {r["week"] for r in json.loads(again.stdout)} == {week}
     assert "App Home →" in out and "Waiting on you" in out
     charts = sorted((tmp_path / "demo").glob("*.png"))
     assert [c.name.split("-")[0] for c in charts] == ["checkout", "payments"]
