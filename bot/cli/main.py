@@ -27,6 +27,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -122,6 +123,22 @@ class CrosswalkGroup(click.Group):
             _fail(exc.message, 2)
         except IntegrationError as exc:
             _fail(exc.message, 1)
+        except Exception as exc:
+            if not _is_database_error(exc):
+                raise
+            # Whatever command met it: one line naming the database and the cause.
+            from bot.cli.db import describe_database_error
+
+            cli = ctx.find_object(CliContext)
+            url = cli.env.database_url if cli is not None else ""
+            _fail(f"database: {describe_database_error(exc, url)}", 1)
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    # By module, so that `crosswalk --help` need not import SQLAlchemy to name its errors.
+    if isinstance(exc, sqlite3.Error):
+        return True
+    return any(k.__module__.startswith("sqlalchemy.") for k in type(exc).__mro__)
 
 
 def _set_config(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

@@ -8,9 +8,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, String, event
-from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, make_url
 from sqlalchemy.engine import create_engine as _create_engine
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from bot.core.errors import ConfigError
 
 # Writers wait this long for SQLite's write lock before giving up.
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -59,9 +62,34 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+SUPPORTED = "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DB"
+
+
 def make_engine(url: str) -> Engine:
-    """An Engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL (psycopg 3)."""
-    parsed = make_url(url)
+    """An Engine for ``url``: SQLite in WAL mode with a busy timeout, or PostgreSQL (psycopg 3).
+
+    ``ConfigError`` (naming ``DATABASE_URL``) for a URL that is not one of those two, or
+    whose driver is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"DATABASE_URL: not a database URL; expected {SUPPORTED}") from None
+    backend = parsed.get_backend_name()
+    if backend not in {"sqlite", "postgresql", "postgres"}:
+        raise ConfigError(
+            f"DATABASE_URL: {backend!r} databases are not supported; use {SUPPORTED}"
+        )
+    try:
+        return _engine_for(parsed)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(
+            f"DATABASE_URL: its driver {exc.name!r} is not installed (PostgreSQL needs the "
+            "package's `postgres` extra: pip install 'crosswalk-flow[postgres]')"
+        ) from None
+
+
+def _engine_for(parsed: URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = _create_engine(
             parsed,
