@@ -10,6 +10,7 @@ process around them by ``bot.cli.serve``.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -22,6 +23,7 @@ from bot.config.env import Env
 from bot.config.settings import Settings
 from bot.core.clock import Clock, utc_now
 from bot.core.errors import ConfigError
+from bot.core.logs import event
 from bot.slack.client import Messenger, SlackIdentity, messenger_from_env
 from bot.store.db import make_engine
 from bot.store.repo import Store
@@ -53,6 +55,8 @@ class Clients:
     poll: Poll = sync_not_configured
     # Sources the sync marked unhealthy ("team/source" -> reason), for /healthz.
     unhealthy_sources: Callable[[], dict[str, str]] = dict
+    # Asks a running poll to stop at its next page boundary (shutdown).
+    stop_poll: Callable[[], None] = lambda: None
 
     @property
     def web_client(self) -> Any:
@@ -79,7 +83,36 @@ def make_clients(settings: Settings, env: Env) -> Clients:
         poll=engine.poll,
         unhealthy_sources=lambda: {f"{team}/{source}": reason
                                    for (team, source), reason in engine.unhealthy.items()},
+        stop_poll=engine.stop,
     )
+
+
+class RunningJobs:
+    """How many scheduled jobs are running now, so a shutdown can wait for them, bounded."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self._idle = threading.Condition()
+
+    def track(self, job: Callable[..., object]) -> Callable[..., object]:
+        """``job``, counted while it runs."""
+
+        def tracked(*args: Any) -> object:
+            with self._idle:
+                self.running += 1
+            try:
+                return job(*args)
+            finally:
+                with self._idle:
+                    self.running -= 1
+                    self._idle.notify_all()
+
+        return tracked
+
+    def wait_idle(self, timeout: float | None) -> bool:
+        """Wait until no job runs (at most ``timeout`` seconds); whether none runs."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self.running == 0, timeout)
 
 
 @dataclass
@@ -95,6 +128,7 @@ class Crosswalk:
     home: HomeService
     reviews: ReviewService
     scheduler_health: SchedulerHealth = field(default_factory=SchedulerHealth)
+    jobs: RunningJobs = field(default_factory=lambda: RunningJobs())
     scheduler: BackgroundScheduler | None = None
     _identity: SlackIdentity | None = None
 
@@ -126,15 +160,16 @@ class Crosswalk:
 
     def build_scheduler(self) -> BackgroundScheduler:
         """The (not started) scheduler: poll, alerts, each team's digest and a start-up catch-up."""
-        jobs = Jobs(poll=self.poll, digest=self.digests.run_due, alerts=self.alerts.run,
-                    review=self.reviews.run_due)
+        track = self.jobs.track
+        jobs = Jobs(poll=track(self.poll), digest=track(self.digests.run_due),
+                    alerts=track(self.alerts.run), review=track(self.reviews.run_due))
         interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
         scheduler = build_scheduler(jobs, digest_slots(self.settings), interval,
                                     self.scheduler_health, reviews=review_slots(self.settings))
         # On start, as a job so that /healthz does not wait: one poll (fresh numbers after
         # downtime), then the digests due while we were down (last 24 h, not in the ledger).
         scheduler.add_job(
-            self.start_up, DateTrigger(), id=START_UP_JOB,
+            track(self.start_up), DateTrigger(), id=START_UP_JOB,
             name="poll, then post missed digests", replace_existing=True,
             misfire_grace_time=DIGEST_MISFIRE_GRACE,
         )
@@ -164,12 +199,22 @@ class Crosswalk:
         report["unhealthy_sources"] = self.clients.unhealthy_sources()
         return report
 
-    def close(self) -> None:
-        """Stop the scheduler (waiting for a running job) and close the database pool."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the scheduler and close the database pool; True when no job is left running.
+
+        A running poll is asked to stop at its next page boundary (its cursor is already
+        safe). With ``timeout``, running jobs get that long to finish; without, as long as
+        they take.
+        """
+        self.clients.stop_poll()
+        idle = True
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=True)
-            log.info("scheduler.stopped")
-        self.clients.store.engine.dispose()
+            self.scheduler.shutdown(wait=False)
+            idle = self.jobs.wait_idle(timeout)
+            event(log, "scheduler.stopped", running_jobs=self.jobs.running)
+        if idle:
+            self.clients.store.engine.dispose()
+        return idle
 
 
 def build_app(settings: Settings, env: Env, clients: Clients | None = None) -> Crosswalk:

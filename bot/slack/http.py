@@ -159,6 +159,7 @@ class HttpServer:
             connection_limit=CONNECTION_LIMIT,
         )
         self._stopped = threading.Event()
+        self._stopped_at: float | None = None
         self._grace = grace_seconds
 
     @property
@@ -172,7 +173,7 @@ class HttpServer:
         """Serve until SIGTERM/SIGINT (or ``stop``), drain, then run ``on_shutdown`` in order."""
         if install_signals:
             for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: self._stopped.set())
+                signal.signal(sig, lambda *_: self.stop())
         server = self._server
         log.info("serve.listening port=%s", self.port)
         try:
@@ -196,6 +197,12 @@ class HttpServer:
         channels = list(self._server.active_channels.values())
         return any(ch.requests or ch.total_outbufs_len for ch in channels)
 
+    def stopped_at(self) -> float:
+        """When the stop was asked (``time.monotonic()``), or now when it was not."""
+        return self._stopped_at if self._stopped_at is not None else time.monotonic()
+
     def stop(self) -> None:
         """Ask ``serve`` to stop accepting, drain in-flight requests and return."""
+        if self._stopped_at is None:
+            self._stopped_at = time.monotonic()
         self._stopped.set()

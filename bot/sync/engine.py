@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,10 @@ def default_holder() -> str:
     return new_holder("sync")
 
 
+class SyncStopped(Exception):
+    """Raised between pages when the engine was asked to stop (``SyncEngine.stop``)."""
+
+
 @dataclass
 class SyncEngine:
     """Polls Jira and GitHub into the store for the configured teams."""
@@ -70,6 +75,7 @@ class SyncEngine:
     holder: str = field(default_factory=default_holder)
     unhealthy: dict[tuple[str, str], str] = field(default_factory=dict)
     deferred_until: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         flows = {name: team.to_flow() for name, team in self.settings.teams.items()}
@@ -84,8 +90,20 @@ class SyncEngine:
         """One incremental pass (or a backfill from ``backfill_since``) over the teams."""
         summary = SyncSummary()
         for settings in self.settings.selected(team):
-            summary.reports += self.sync_team(settings, now, backfill_since=backfill_since)
+            if self.stopping.is_set():
+                break
+            try:
+                summary.reports += self.sync_team(settings, now, backfill_since=backfill_since)
+            except SyncStopped:
+                # At a page boundary: every committed page's cursor is safe; the next run
+                # (here after a restart, or on another replica) carries on from it.
+                event(log, "sync.stopped", team=settings.name, reason="shutting down")
+                break
         return summary
+
+    def stop(self) -> None:
+        """Ask a running pass to stop after the page it is on (from another thread)."""
+        self.stopping.set()
 
     def poll(self) -> SyncSummary:
         """Serve's poll job (``Jobs(poll=engine.poll)``): one pass at the clock's now, logged."""
@@ -111,7 +129,7 @@ class SyncEngine:
                 since=backfill_since or now - timedelta(
                     seconds=self.settings.initial_history.calendar_seconds),
                 backfill=backfill_since is not None, progress=self.progress,
-                heartbeat=lambda: self._renew(lease),
+                heartbeat=lambda: self._between_pages(lease),
             )
             reports: list[SourceReport] = []
             if job.jql is not None and self.issues is not None:
@@ -257,6 +275,12 @@ class SyncEngine:
             self.store.release_lease(name, holder)
             return self.store.try_lease(name, self.holder, LEASE_TTL, self.clock())
         return False
+
+    def _between_pages(self, lease: str) -> None:
+        """After every committed page: stop here when asked, else renew the team's lease."""
+        if self.stopping.is_set():
+            raise SyncStopped
+        self._renew(lease)
 
     def _renew(self, name: str) -> None:
         self.store.try_lease(name, self.holder, LEASE_TTL, self.clock())

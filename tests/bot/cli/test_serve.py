@@ -112,3 +112,37 @@ def test_socket_mode_http_serves_only_healthz() -> None:
     assert wsgi({"PATH_INFO": "/healthz"}, lambda s, h: statuses.append(s)) == [b"inner"]
     assert wsgi({"PATH_INFO": "/slack/events"}, lambda s, h: statuses.append(s)) == [b"Not Found"]
     assert statuses == ["200 OK", "404 Not Found"]
+
+
+def test_sigterm_stops_within_ten_seconds_with_a_slow_poll_and_a_slow_reply(
+    tmp_path: Path,
+) -> None:
+    """A container runtime sends SIGKILL 10 s after SIGTERM: serve must be gone by then,
+    with a poll mid-way (every Jira and GitHub answer takes 2 s) and a reply stuck on a
+    Slack that takes 20 s to answer."""
+    with Sandbox(make_world()) as box:
+        box.jira.delay_all(2.0)
+        box.github.delay_all(2.0)
+        proc, lines = start_serve(tmp_path, box.env())
+        try:
+            url = f"http://127.0.0.1:{port_from_logs(lines, [])}"
+            wait_for(lambda: _healthy(url), timeout=30)
+            box.slack.delay_all(20.0)
+            answer = send_slash_command(
+                f"{url}/slack/events", SIGNING_SECRET, command="/crosswalk", text="teams",
+                user_id=ALICE, channel_id=CHANNEL, team_id="T0SANDBOX1",
+                response_url=box.slack.new_response_url(), trigger_id="1.2.3",
+            )
+            assert answer.status_code == 200  # acked; the reply is now stuck on Slack
+            proc.send_signal(signal.SIGTERM)
+            # Not a timing measurement: the runtime's deadline, after which it would kill.
+            assert proc.wait(timeout=10) == 0
+        finally:
+            box.slack.delay_all(0.0)
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+    logged = "".join(list(lines.queue))
+    assert "serve.stopped" in logged
+    assert "serve.forced_exit" in logged or "sync.stopped" in logged
+    assert "Traceback" not in logged
