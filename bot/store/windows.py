@@ -26,6 +26,7 @@ from bot.store.base import StoreBase
 from bot.store.db import UTCDateTime
 from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
 from bot.store.spans import OPEN, TOP
+from bot.store.through_items import by_delivered, by_ended, by_started, long, sort, through_items
 
 T = TypeVar("T")
 Conn = Connection | None  # every read joins the caller's connection when given
@@ -59,6 +60,8 @@ def _of_teams(table: Any, key_column: Any, filtered: bool) -> Select[Any]:
 
 def _both(make: Callable[[bool], Select[Any]]) -> Statements:
     return {filtered: make(filtered) for filtered in (True, False)}
+
+
 
 
 def _covering_spans(filtered: bool) -> Select[Any]:
@@ -122,6 +125,9 @@ _HANDOFFS_ENDED = _both(
         .order_by(_H.ended_at, _H.item_key, _H.seq)
     )
 )
+_HANDOFFS_STARTED_LONG = through_items(t.handoff_facts, _H.item_key, _H.started_at)
+_HANDOFFS_ENDED_LONG = through_items(t.handoff_facts, _H.item_key, _H.ended_at)
+_ITEMS_DELIVERED_LONG = through_items(t.item_facts, _F.item_key, _F.delivered_at)
 _HANDOFFS_WAITING = _both(_waiting)
 _HANDOFFS_WAITING_OF_ITEMS = _waiting_of_team_items()
 _SPANS_AT = _both(_covering_spans)
@@ -198,14 +204,16 @@ class WindowsMixin(StoreBase):
     ) -> dict[str, list[HandoffFact]]:
         """``handoffs_started`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
-        return self._by_team(_HANDOFFS_STARTED, teams, window, to_handoff, conn)
+        stmts = long(_HANDOFFS_STARTED, _HANDOFFS_STARTED_LONG, start, end)
+        return sort(self._by_team(stmts, teams, window, to_handoff, conn), by_started)
 
     def handoffs_ended_by_team(
         self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
     ) -> dict[str, list[HandoffFact]]:
         """``handoffs_ended`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
-        return self._by_team(_HANDOFFS_ENDED, teams, window, to_handoff, conn)
+        stmts = long(_HANDOFFS_ENDED, _HANDOFFS_ENDED_LONG, start, end)
+        return sort(self._by_team(stmts, teams, window, to_handoff, conn), by_ended)
 
     def handoffs_waiting_by_team(
         self,
@@ -254,7 +262,8 @@ class WindowsMixin(StoreBase):
     ) -> dict[str, list[ItemFact]]:
         """``items_delivered`` of each of ``teams``, in one statement."""
         window = {"start": start, "end": end}
-        return self._by_team(_ITEMS_DELIVERED, teams, window, _to_item, conn)
+        stmts = long(_ITEMS_DELIVERED, _ITEMS_DELIVERED_LONG, start, end)
+        return sort(self._by_team(stmts, teams, window, _to_item, conn), by_delivered)
 
     def incidents_resolved_by_team(
         self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None

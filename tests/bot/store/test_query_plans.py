@@ -121,6 +121,19 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
         lambda s: s.items_delivered_by_team(MANY, WEEK, END),
         "ix_item_facts_delivered_at_item_key",
     ),
+    # A quarter for one team: through its items by key, not the time index of every team.
+    "handoffs_started_over_a_quarter": (
+        lambda s: s.handoffs_started("payments", END - timedelta(days=91), END),
+        "sqlite_autoindex_handoff_facts_1",
+    ),
+    "handoffs_ended_over_a_quarter": (
+        lambda s: s.handoffs_ended("payments", END - timedelta(days=91), END),
+        "sqlite_autoindex_handoff_facts_1",
+    ),
+    "items_delivered_over_a_quarter": (
+        lambda s: s.items_delivered("payments", END - timedelta(days=91), END),
+        "sqlite_autoindex_item_facts_1",
+    ),
     "first_release_by_repo": (
         lambda s: s.first_release_by_repo(REPOS),
         "ix_release_facts_repo_published_at",

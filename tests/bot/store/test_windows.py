@@ -186,8 +186,10 @@ def _random_facts(store: Store, teams: list[str], seed: int) -> None:
 def test_many_team_reads_equal_the_one_team_reads(store: Store) -> None:
     teams = [f"team{n}" for n in range(7)]  # more than ITEM_WISE_TEAMS: the one-pass path
     _random_facts(store, teams, 5)
-    for at in (WEEK - 100 * H, WEEK + 30 * H, END):
-        start = at - 7 * 24 * H
+    # A week, and a quarter: one team reads a long window through its items.
+    for at, days in [(at, days) for at in (WEEK - 100 * H, WEEK + 30 * H, END)
+                     for days in (7, 91)]:
+        start = at - days * 24 * H
         waiting = store.handoffs_waiting_by_team(teams, at)
         started = store.handoffs_started_by_team(teams, start, at)
         ended = store.handoffs_ended_by_team(teams, start, at)
