@@ -128,14 +128,6 @@ class Messenger:
             channel=channel, text=text, blocks=blocks, thread_ts=thread_ts))
         return PostedMessage(str(r["channel"]), str(r["ts"]))
 
-    def post_ephemeral(
-        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None,
-    ) -> str:
-        """Show a message to one user in a channel; returns its ``message_ts``."""
-        r = self._call("chat.postEphemeral", lambda: self.client.chat_postEphemeral(
-            channel=channel, user=user, text=text, blocks=blocks))
-        return str(r["message_ts"])
-
     def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None,
     ) -> PostedMessage:
@@ -144,21 +136,10 @@ class Messenger:
             channel=channel, ts=ts, text=text, blocks=blocks))
         return PostedMessage(str(r["channel"]), str(r["ts"]))
 
-    def open_dm(self, user_id: str) -> str:
-        """The id of the bot's DM conversation with ``user_id``."""
-        r = self._call("conversations.open",
-                       lambda: self.client.conversations_open(users=[user_id]))
-        return str(r["channel"]["id"])
-
     def lookup_user_by_email(self, email: str) -> SlackPerson:
         """The Slack user with ``email``; ``NotFound`` when there is none."""
         r = self._call("users.lookupByEmail",
                        lambda: self.client.users_lookupByEmail(email=email))
-        return _person(r["user"])
-
-    def user_info(self, user_id: str) -> SlackPerson:
-        """One user by id, with their timezone."""
-        r = self._call("users.info", lambda: self.client.users_info(user=user_id))
         return _person(r["user"])
 
     def upload_png(
