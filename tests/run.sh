@@ -10,12 +10,14 @@ if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
 
-# Reinstall only when pyproject.toml changed since the last install (or nothing is installed).
+# Reinstall only when pyproject.toml or constraints.txt changed since the last install (or
+# nothing is installed). constraints.txt pins every version, so CI tests what was checked.
 stamp="$VENV/.crosswalk-installed"
-wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+wanted="$(cat pyproject.toml constraints.txt | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$VENV/bin/crosswalk" ] || [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  echo "== installing crosswalk[test,dev,postgres] into $VENV"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test,dev,postgres]'
+  echo "== installing crosswalk-flow[test,dev,postgres] into $VENV (constraints.txt)"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check -c constraints.txt \
+    -e '.[test,dev,postgres]'
   echo "$wanted" > "$stamp"
 fi
 
