@@ -42,6 +42,13 @@ _PATTERNS = (
     re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
     re.compile(r"(://[^/:@\s]*:)\S*(?=@[^@\s]*)"),  # a password in a URL, to its last "@"
     re.compile(r"(?i)([?&]password=)[^&#\s]+"),  # libpq's password query parameter
+    # A slash command's response_url is a bearer secret (anyone holding it can post as the
+    # app for 30 minutes), raw or form-encoded in a logged body.
+    re.compile(r"https?(?::|%3A)(?:/|%2F){2}hooks\.slack\.com(?:/|%2F)[^\s&\"']+", re.IGNORECASE),
+    re.compile(r"(?i)((?:^|[?&\s\"'])response_url=)[^&\s\"']+"),
+    re.compile(r"(?i)(['\"]response_url['\"]\s*:\s*['\"])[^'\"]+"),
+    # The legacy verification token in a form body ("token=...&team_id=...").
+    re.compile(r"((?:^|[?&\s\"'])token=)[^&\s\"']+"),
 )
 
 _secrets: set[str] = set()

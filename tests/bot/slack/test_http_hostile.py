@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import logging
 import socket
@@ -23,6 +24,7 @@ import pytest
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 
+from bot.core.logs import configure_logging
 from bot.slack.http import MAX_BODY, HttpServer, make_wsgi_app
 
 SECRET = "hostile-test-secret"
@@ -163,3 +165,32 @@ def test_110_half_open_connections_do_not_starve_healthz(server: HttpServer) -> 
 def test_other_paths_and_methods_are_refused_before_bolt(server: HttpServer) -> None:
     assert httpx.get(_url(server)).status_code == 405
     assert httpx.post(_url(server, "/elsewhere"), content=b"x").status_code == 404
+
+
+def test_no_log_line_carries_a_body_response_url_or_token(
+    server: HttpServer, tmp_path: Path,
+) -> None:
+    """A wrong signing secret, then a right one, with every logger at DEBUG through the one
+    handler serve installs: the response_url and the legacy token appear in no line."""
+    response_url = "https://hooks.slack.com/commands/T1/424242/Zs3cr3tResponseP4th"
+    legacy = "gIkuvaNzQIHg97ATvDxqgjtO"
+    form = urlencode({"token": legacy, "team_id": "T1", "user_id": "U1", "command":
+                      "/crosswalk", "text": "help", "response_url": response_url,
+                      "trigger_id": "1.2.3", "channel_id": "C1"}).encode()
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = configure_logging(False, logging.DEBUG, stream=stream)
+    try:
+        wrong = {**_signed(form), "X-Slack-Signature": "v0=" + "0" * 64}
+        assert httpx.post(_url(server), content=form, headers=wrong).status_code == 401
+        assert httpx.post(_url(server), content=form, headers=_signed(form)).status_code == 200
+        # The same body logged by anything (a library at DEBUG) is redacted too.
+        logging.getLogger("slack_bolt.App").debug("Request body: %s", form.decode())
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    logged = stream.getvalue()
+    assert logged  # lines were written
+    for secret in (legacy, "Zs3cr3tResponseP4th", "424242", "hooks.slack.com%2Fcommands"):
+        assert secret not in logged
