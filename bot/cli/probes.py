@@ -95,11 +95,16 @@ def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
         channel = team.slack.channel
         subject = f"team {team.name} slack"
         try:
-            found = messenger.channel_exists(channel)
+            found = messenger.channel_status(channel)
         except IntegrationError as error:
             yield Verdict(subject, "FAIL", f"channel {channel}: {error.message}")
             continue
-        if found:
-            yield Verdict(subject, "ok", f"channel {channel} visible to the bot")
+        if found is None:
+            yield Verdict(subject, "FAIL", f"channel {channel} not found (a private channel is "
+                          "invisible until the bot is in it: /invite @Crosswalk there)")
+        elif not found.is_member:
+            yield Verdict(subject, "FAIL", f"the bot is not in #{found.name} ({found.id}), so it "
+                          f"cannot post there: /invite @Crosswalk in #{found.name}")
         else:
-            yield Verdict(subject, "FAIL", f"channel {channel} not found or not visible to the bot")
+            yield Verdict(subject, "ok", f"channel #{found.name} ({found.id}): the bot is a "
+                          "member and can post")

@@ -112,6 +112,16 @@ class UploadedFile:
     permalink: str
 
 
+@dataclass(frozen=True, slots=True)
+class ChannelStatus:
+    """A channel as the bot sees it."""
+
+    id: str
+    name: str
+    is_member: bool
+    is_private: bool
+
+
 class Messenger:
     """The few Slack calls Crosswalk makes, with errors translated into ``bot.core.errors``."""
 
@@ -178,16 +188,23 @@ class Messenger:
         return SlackIdentity(str(r["team_id"]), str(r.get("team", "")), str(r["user_id"]),
                              str(r.get("bot_id", "")), str(r.get("url", "")))
 
-    def channel_exists(self, channel: str) -> bool:
-        """Whether a channel id (or ``#name``) exists and is visible to the bot."""
+    def channel_status(self, channel: str) -> ChannelStatus | None:
+        """A channel id (or ``#name``) as the bot sees it: its name and whether the bot is a
+        member; None when it does not exist or is private without the bot."""
         if channel.startswith("#") or not channel[:1].isupper():
-            return any(c.get("name") == channel.removeprefix("#") for c in self._channels())
-        try:
-            self._call("conversations.info",
-                       lambda: self.client.conversations_info(channel=channel))
-        except NotFound:
-            return False
-        return True
+            name = channel.removeprefix("#")
+            found = next((c for c in self._channels() if c.get("name") == name), None)
+        else:
+            try:
+                found = self._call("conversations.info",
+                                   lambda: self.client.conversations_info(channel=channel))[
+                    "channel"]
+            except NotFound:
+                return None
+        if not isinstance(found, dict):
+            return None
+        return ChannelStatus(str(found.get("id", channel)), str(found.get("name", "")),
+                             bool(found.get("is_member")), bool(found.get("is_private")))
 
     # ---- internals -----------------------------------------------------------------------
 

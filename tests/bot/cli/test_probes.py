@@ -95,3 +95,19 @@ def test_rejected_credentials_and_a_low_budget_say_which_service(
     assert any(line.startswith("FAIL github:") and "a sync now would defer" in line
                for line in lines)
     assert any(line.startswith("ok   slack: reachable") for line in lines)
+
+
+def test_a_channel_the_bot_is_not_in_fails_naming_the_invite(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    with box.slack.world.lock:
+        slack = box.slack.world.slack
+        channel = slack.channels[next(c for c, ch in slack.channels.items()
+                                      if not ch.is_im and slack.bot_user_id in ch.members)]
+        channel.members.discard(slack.bot_user_id)  # someone removed the bot
+    result = check(box, tmp_path, edit={"slack": {"channel": channel.id}})
+    assert result.exit_code == 1, result.output
+    [line] = [x for x in result.stdout.splitlines() if x.startswith("FAIL")]
+    assert line == (f"FAIL team payments slack: the bot is not in #{channel.name} "
+                    f"({channel.id}), so it cannot post there: /invite @Crosswalk in "
+                    f"#{channel.name}")

@@ -12,7 +12,7 @@ import pytest
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
-from bot.slack.client import Messenger, PostedMessage, SlackPerson, make_web_client
+from bot.slack.client import ChannelStatus, Messenger, PostedMessage, SlackPerson, make_web_client
 from integrations.sandbox.slack.server import SlackServer
 from tests.support.slack_world import (
     ALICE,
@@ -83,8 +83,12 @@ def test_home_response_url_auth_and_channel_checks(server: SlackServer) -> None:
     identity = m.auth_test()
     assert (identity.team_id, identity.user_id, identity.bot_id) == (
         "T0SANDBOX1", "U0BOT00001", "B0BOT00001")
-    assert m.channel_exists(CHANNEL) and m.channel_exists("#payments")
-    assert not m.channel_exists("C0NOPE0000") and not m.channel_exists("#nope")
+    mine = ChannelStatus(CHANNEL, "payments", is_member=True, is_private=False)
+    assert m.channel_status(CHANNEL) == mine and m.channel_status("#payments") == mine
+    # #random exists, but the bot was never invited: check must say so before a post fails.
+    assert m.channel_status("C0OUTSIDE1") == ChannelStatus("C0OUTSIDE1", "random", False, False)
+    assert m.channel_status("#random") == ChannelStatus("C0OUTSIDE1", "random", False, False)
+    assert m.channel_status("C0NOPE0000") is None and m.channel_status("#nope") is None
 
 
 # ---- errors ------------------------------------------------------------------------------
