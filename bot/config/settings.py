@@ -16,8 +16,6 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
@@ -28,6 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from bot.config.loading import SettingsError, problems_from, read_yaml
+from bot.config.outcomes import Frozen, ReviewSettings, TargetSettings
 from bot.config.types import (
     WEEKDAY_NAMES,
     ClockTime,
@@ -36,7 +35,6 @@ from bot.config.types import (
     Email,
     FrozenDict,
     GitHubLogin,
-    Percent,
     ProjectKey,
     Regex,
     RepoName,
@@ -49,7 +47,7 @@ from bot.config.types import (
     WeekdayName,
     shown,
 )
-from bot.flow.model import AlertThresholds, CalendarSpec, Targets, TeamFlow, Workflow
+from bot.flow.model import AlertThresholds, CalendarSpec, TeamFlow, Workflow
 
 __all__ = ["Duration", "Settings", "SettingsError", "TeamSettings", "load_settings"]
 
@@ -61,8 +59,7 @@ def _at(key: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("at_key", message, {"key": key})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+_Frozen = Frozen  # every settings model: immutable, unknown keys refused
 
 
 class WorkingHours(_Frozen):
@@ -194,51 +191,6 @@ class AlertSettings(_Frozen):
     handoff_waiting: Duration = Duration(2, "d")
     review_waiting: Duration = Duration(1, "d")
     unreleased: Duration = Duration(5, "d")
-
-
-class TargetSettings(_Frozen):
-    """What the team agreed to reach; the review and the digest show each one, met or not."""
-
-    lead_time: Duration | None = Field(
-        default=None, description="Calendar time: the median time to delivery."
-    )
-    handoff_delay: Duration | None = Field(
-        default=None, description="Working time (1d = one working day): the median handoff delay."
-    )
-    release_interval: Duration | None = Field(
-        default=None, description="Calendar time: the period's length divided by its releases."
-    )
-    change_failure_rate: Percent | None = Field(
-        default=None, description='Failed releases / releases, like "15%".'
-    )
-    downtime: Duration | None = Field(
-        default=None, description="Calendar time: the median downtime of a failed release."
-    )
-
-    def to_flow(self, working_day_seconds: float) -> Targets:
-        """The targets in hours (the handoff delay in working hours)."""
-        delay = self.handoff_delay
-        return Targets(
-            lead_time=_hours(self.lead_time),
-            handoff_delay=None
-            if delay is None
-            else delay.working_seconds(working_day_seconds) / 3600,
-            release_interval=_hours(self.release_interval),
-            change_failure_rate=self.change_failure_rate,
-            downtime=_hours(self.downtime),
-        )
-
-
-def _hours(value: Duration | None) -> float | None:
-    return None if value is None else value.calendar_seconds / 3600
-
-
-class ReviewSettings(_Frozen):
-    """When the outcome review is posted to the team's channel, in the team's timezone."""
-
-    every: Literal["month", "quarter"]
-    day: int = Field(default=1, ge=1, le=28, description="Day of the month (1-28).")
-    time: ClockTime = Field(default="09:00", validate_default=True)
 
 
 class TeamSettings(_Frozen):

@@ -56,6 +56,7 @@ from bot.slack.render.alerts import (
 from bot.store.ledgers import AlertEntry
 from bot.store.people import Snooze
 from bot.store.repo import Store
+from bot.usecases.alert_outcomes import ClickedMessage, SentAlert
 from bot.usecases.people import People
 
 log = logging.getLogger(__name__)
@@ -66,30 +67,6 @@ RETRY_AFTER = timedelta(minutes=15)  # a post Slack refused is retried by a late
 RUN_LEASE = timedelta(minutes=10)
 LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
 ALERT_KINDS = ("handoff:", "review:", "unreleased:")
-
-
-@dataclass(frozen=True, slots=True)
-class SentAlert:
-    """One alert delivery: sent, held, failed, or (dry run) would_send / would_hold."""
-
-    alert_key: str
-    level: int
-    recipient: str  # CHANNEL or a Slack user id
-    status: str
-    text: str = ""
-    channel: str | None = None
-    message_ts: str | None = None
-    held_until: datetime | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ClickedMessage:
-    """The message a button was clicked on (from the Bolt action payload)."""
-
-    channel: str
-    ts: str
-    blocks: list[dict[str, Any]]
-    text: str = ""
 
 
 @dataclass(slots=True)

@@ -39,7 +39,8 @@ from bot.slack.render import commands as r
 from bot.slack.render.escape import code, esc
 from bot.slack.render.review import render_review
 from bot.store.repo import ItemJourney, Store
-from bot.usecases.alerts import AlertService, ClickedMessage, subject_of
+from bot.usecases.alert_outcomes import ClickedMessage
+from bot.usecases.alerts import AlertService, subject_of
 from bot.usecases.people import People
 from bot.usecases.reporting import team_report, week_of
 from bot.usecases.review import default_review

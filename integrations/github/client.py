@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import logging
 import math
-import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -49,11 +48,19 @@ from bot.flow.model import Containment, PullRequest, Release, Review
 from integrations.github import convert
 from integrations.github.graphql import GraphQLUnavailable, PullsPage, list_pulls, reviews_of
 from integrations.github.policy import SERVICE, Budget, HttpStatusError, Policy
+from integrations.github.wire import (
+    all_items,
+    error_message,
+    graphql_url,
+    int_or_none,
+    next_link,
+    pulls_cursor,
+    slim,
+)
 
 log = logging.getLogger(__name__)
 PER_PAGE = 100
 DEFAULT_API = "https://api.github.com"
-NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 G = TypeVar("G", bound=GithubObject)
 
 
@@ -138,7 +145,7 @@ class GitHubHost:
         except NotFound:
             log.info("github.events_unavailable repo=%s", repo)
             return ActivityPoll(repo, changed=True, etag=None, requests=1)
-        interval = _int(response.headers.get("X-Poll-Interval"))
+        interval = int_or_none(response.headers.get("X-Poll-Interval"))
         if response.status_code == 304:
             log.debug("github.not_modified op=%r", operation)
             return ActivityPoll(repo, False, etag, requests=1, poll_interval=interval)
@@ -165,7 +172,7 @@ class GitHubHost:
         listed = self._graphql_pulls(repo, threshold)
         if listed is not None:
             return PullPoll(repo, changed=True, pulls=listed.pulls,
-                            cursor=_cursor(listed.pulls, since), etag=new_etag,
+                            cursor=pulls_cursor(listed.pulls, since), etag=new_etag,
                             requests=1 + listed.queries, points=listed.points)
         pulls: list[PullRequest] = []
         requests = 1
@@ -177,7 +184,7 @@ class GitHubHost:
                 break
             items, next_url = self._page(f"list pull requests of {repo}", next_url)
             requests += 1
-        cursor = _cursor(pulls, since)
+        cursor = pulls_cursor(pulls, since)
         log.info("github.pulls_listed repo=%s pulls=%d requests=%d", repo, len(pulls), requests)
         return PullPoll(
             repo, changed=True, pulls=pulls, cursor=cursor, etag=new_etag, requests=requests
@@ -193,7 +200,8 @@ class GitHubHost:
         out: list[Review] = []
         for number in sorted(set(numbers)):
             pull = self.gh.get_repo(repo).get_pull(number)  # lazy: no request
-            items = self._call(f"list reviews of {repo}#{number}", partial(_all, pull.get_reviews))
+            listing = partial(all_items, pull.get_reviews)
+            items = self._call(f"list reviews of {repo}#{number}", listing)
             out += [convert.review(repo, number, rv) for rv in items]
         return ReviewPoll(out, requests=len(set(numbers)))
 
@@ -242,7 +250,7 @@ class GitHubHost:
         if response.status_code == 404:
             raise GraphQLUnavailable(SERVICE, "no GraphQL endpoint", detail="status=404")
         if response.status_code != 200:
-            raise HttpStatusError(response.status_code, response.headers, _message(response))
+            raise HttpStatusError(response.status_code, response.headers, error_message(response))
         body = response.json()
         return body if isinstance(body, dict) else {}
 
@@ -347,7 +355,7 @@ class GitHubHost:
         return (
             response.headers.get("ETag"),
             list(response.json()),
-            _next_link(response.headers.get("Link")),
+            next_link(response.headers.get("Link")),
         )
 
     def _get(self, path: str, params: Mapping[str, Any], etag: str | None) -> httpx.Response:
@@ -355,17 +363,17 @@ class GitHubHost:
         response = self.http.get(self.api + path, params=dict(params), headers=headers)
         self.policy.budget.update(response.headers)
         if response.status_code not in (200, 304):
-            raise HttpStatusError(response.status_code, response.headers, _message(response))
+            raise HttpStatusError(response.status_code, response.headers, error_message(response))
         return response
 
     def _page(self, operation: str, url: str) -> tuple[list[Any], str | None]:
         headers, data = self._call(
             operation, lambda: self.gh.requester.requestJsonAndCheck("GET", url)
         )
-        return list(data), _next_link(headers.get("link") or headers.get("Link"))
+        return list(data), next_link(headers.get("link") or headers.get("Link"))
 
     def _objects(self, klass: type[G], items: Sequence[Any]) -> list[G]:
-        return [self.gh.create_from_raw_data(klass, _slim(item)) for item in items]
+        return [self.gh.create_from_raw_data(klass, slim(item)) for item in items]
 
     @staticmethod
     def _compare(handle: Any, base: str, head: str) -> tuple[list[str], int]:
@@ -373,51 +381,3 @@ class GitHubHost:
         total = int(comparison.total_commits)  # the first request: page 1 of the commits
         shas = [commit.sha for commit in comparison.commits]
         return shas, max(1, -(-total // PER_PAGE))
-
-
-def graphql_url(api: str) -> str:
-    """GitHub's GraphQL endpoint for a REST root (``/api/v3`` → ``/api/graphql`` on GHES)."""
-    api = api.rstrip("/")
-    if api.endswith("/api/v3"):
-        return api.removesuffix("/v3") + "/graphql"
-    return api + "/graphql"
-
-
-def _cursor(pulls: Sequence[PullRequest], since: datetime | None) -> datetime | None:
-    return max([p.updated_at for p in pulls] + ([since] if since else []), default=None)
-
-
-def _slim(item: Any) -> Any:
-    """A PR item without the nested repositories and users of ``head``/``base``: never read,
-    and most of PyGithub's parsing time (two full repositories and users per PR)."""
-    if not isinstance(item, dict) or "head" not in item:
-        return item
-    slim = {k: v for k, v in item.items() if k != "_links"}
-    for side in ("head", "base"):
-        if isinstance(item.get(side), dict):
-            slim[side] = {k: v for k, v in item[side].items() if k in ("label", "ref", "sha")}
-    return slim
-
-
-def _all(listing: Callable[[], Iterable[Any]]) -> list[Any]:
-    return list(listing())
-
-
-def _next_link(header: str | None) -> str | None:
-    match = NEXT_LINK.search(header or "")
-    return match.group(1) if match else None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _message(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("message", ""))[:300] if isinstance(body, dict) else ""

@@ -18,8 +18,9 @@ import pytest
 
 from bot.store.db import make_engine
 from bot.store.repo import Store
+from bot.usecases.alert_outcomes import ClickedMessage, SentAlert
 from bot.usecases.alerts import CHANNEL as LEDGER_CHANNEL
-from bot.usecases.alerts import AlertService, ClickedMessage, SentAlert, subject_of
+from bot.usecases.alerts import AlertService, subject_of
 from integrations.sandbox.slack.server import SlackServer
 from tests.support.digest_world import (
     ALICE,

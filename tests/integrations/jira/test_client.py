@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import UTC, timedelta
 
@@ -35,9 +36,21 @@ def flatten(pages: list[IssuePage]) -> tuple[list[str], list[StatusChange]]:
     return [i.key for p in pages for i in p.items], [c for p in pages for c in p.changes]
 
 
-def test_source_satisfies_the_issue_source_protocol(source: JiraSource) -> None:
-    typed: IssueSource = source
-    assert typed is source
+def test_source_has_every_method_of_the_issue_source_protocol_with_its_parameters(
+    source: JiraSource,
+) -> None:
+    # mypy checks the types; this checks at run time that no method is missing or renamed
+    # and that each takes the protocol's parameters (names and kinds), as the sync calls them.
+    wanted = [n for n, v in vars(IssueSource).items()
+              if callable(v) and not n.startswith("_")]
+    assert wanted  # the protocol has methods to compare
+    for name in wanted:
+        method = getattr(source, name, None)
+        assert callable(method), f"JiraSource lacks {name}"
+        expected = inspect.signature(getattr(IssueSource, name)).parameters
+        actual = inspect.signature(method).parameters
+        shape = [(p.name, p.kind) for p in list(expected.values())[1:]]  # without self
+        assert [(p.name, p.kind) for p in actual.values()][: len(shape)] == shape, name
 
 
 def test_full_fetch_pages_with_next_page_token_oldest_update_first(
