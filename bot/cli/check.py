@@ -52,6 +52,7 @@ PROBES: dict[str, str] = {
     "jira": "bot.cli.probes:jira_probe",
     "github": "bot.cli.probes:github_probe",
     "slack": "bot.cli.probes:slack_probe",
+    "database": "bot.cli.probes:database_probe",
 }
 
 

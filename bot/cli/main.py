@@ -56,6 +56,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("bot.cli.report:report", "The metrics of a week or any period, JSON or a table"),
     "review": ("bot.cli.review:review", "A period against a baseline, with the team's targets"),
     "demo": ("bot.cli.demo:demo", "The whole flow against the built-in sandbox; no accounts"),
+    "init": ("bot.cli.init:init", "Write a first config from what the credentials can see"),
 }
 
 

@@ -108,3 +108,32 @@ def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
         else:
             yield Verdict(subject, "ok", f"channel #{found.name} ({found.id}): the bot is a "
                           "member and can post")
+
+
+def database_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
+    """The database answers, and its schema is at the package's newest migration."""
+    from alembic.script import ScriptDirectory
+
+    from bot.cli.db import describe_database_error
+    from bot.store import migrate
+
+    url = env.database_url
+    try:
+        at = migrate.current(url)
+    except Exception as exc:  # noqa: BLE001 (a probe reports, never raises)
+        yield Verdict("database", "FAIL", describe_database_error(exc, url), probe=True)
+        return
+    scripts = ScriptDirectory.from_config(migrate.alembic_config(url))
+    head = scripts.get_current_head()
+    known = {rev.revision for rev in scripts.walk_revisions()}
+    if at is None:
+        yield Verdict("database", "ok", "reachable and empty: `crosswalk serve` (or `crosswalk "
+                      "db upgrade`) creates the schema", probe=True)
+    elif at not in known:
+        yield Verdict("database", "FAIL", f"schema at {at}, newer than this version of "
+                      "Crosswalk knows: run the version that upgraded it", probe=True)
+    elif at != head:
+        yield Verdict("database", "ok", f"reachable; schema at {at}, {head} is newer: "
+                      "`crosswalk serve` (or `crosswalk db upgrade`) applies it", probe=True)
+    else:
+        yield Verdict("database", "ok", f"reachable; schema up to date ({at})", probe=True)

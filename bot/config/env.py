@@ -170,7 +170,7 @@ SLACK_APP = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
 # Commands that poll the services; digest and alerts read the store and only post to Slack.
 _POLLING = frozenset({"sync", "backfill", "serve", "check"})
-_NEEDS_NOTHING = frozenset({"report", "review", "demo", "sandbox", "db"})
+_NEEDS_NOTHING = frozenset({"report", "review", "demo", "sandbox", "db", "init"})
 
 
 def jira_env(env: Env | None = None) -> tuple[str, ...]:

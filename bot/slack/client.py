@@ -206,6 +206,13 @@ class Messenger:
         return ChannelStatus(str(found.get("id", channel)), str(found.get("name", "")),
                              bool(found.get("is_member")), bool(found.get("is_private")))
 
+    def member_channels(self) -> list[ChannelStatus]:
+        """The channels the bot is a member of, by name (``conversations.list``)."""
+        found = [ChannelStatus(str(c.get("id")), str(c.get("name", "")), True,
+                               bool(c.get("is_private"))) for c in self._channels()
+                 if c.get("is_member")]
+        return sorted(found, key=lambda c: c.name)
+
     # ---- internals -----------------------------------------------------------------------
 
     def _channels(self) -> Iterator[dict[str, Any]]:

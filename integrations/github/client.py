@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import Any, TypeVar
 
 import httpx
@@ -315,6 +315,13 @@ class GitHubHost:
             lambda: self.gh.requester.requestJsonAndCheck("GET", f"/repos/{repo}"),
         )
         return str(data["full_name"])
+
+    def viewer_repos(self, limit: int = 300) -> list[str]:
+        """Repositories the token can read (``GET /user/repos``), most recently pushed first."""
+        listing = self.gh.get_user().get_repos(sort="pushed")
+        repos = self._call("list the token's repositories",
+                           lambda: [r.full_name for r in islice(listing, limit)])
+        return [str(name) for name in repos]
 
     def whoami(self) -> CodeHostAccount:
         """The token's login and the primary budget left (``GET /user``)."""

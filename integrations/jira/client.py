@@ -10,6 +10,7 @@ changelogs from ``/issue/{key}/changelog``. The library's own 429/503 retries ar
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -142,6 +143,49 @@ class JiraSource:
         """The project's name; NotFound when it is missing or hidden from us."""
         raw = self._get(f"project/{quote(key, safe='')}")
         return str(raw.get("name") or key)
+
+    def projects(self) -> list[tuple[str, str]]:
+        """Every project the credentials can browse: (key, name), by key."""
+        raw = self._get("project")
+        found = [(str(p["key"]), str(p.get("name") or p["key"]))
+                 for p in raw if isinstance(p, dict) and p.get("key")]
+        return sorted(found)
+
+    def project_statuses(self, project: str) -> list[tuple[str, str]]:
+        """(status, category key: ``new``/``indeterminate``/``done``) of the project's
+        workflows (``GET project/{key}/statuses``, every issue type), each status once."""
+        raw = self._get(f"project/{quote(project, safe='')}/statuses")
+        found: dict[str, str] = {}
+        for issue_type in raw if isinstance(raw, list) else []:
+            for status in issue_type.get("statuses") or []:
+                name = str(status.get("name") or "")
+                if name and name not in found:
+                    found[name] = str((status.get("statusCategory") or {}).get("key", ""))
+        return list(found.items())
+
+    def statuses_in_use(self, project: str, rounds: int = 25) -> list[tuple[str, str]]:
+        """(status, category key: ``new``/``indeterminate``/``done``) of every status the
+        project's issues are in, the most used of the recent ones first: what ``crosswalk
+        init`` maps. One page of recent issues, then one query per round for issues in a
+        status not seen yet (``status NOT IN (...)``), until none is left."""
+        counts: Counter[str] = Counter()
+        categories: dict[str, str] = {}
+        for _ in range(rounds):
+            seen = ", ".join(f'"{name}"' for name in categories)
+            where = f' AND status NOT IN ({seen})' if seen else ""
+            jql = f'project = "{project}"{where} ORDER BY updated DESC'
+            pages = (self._cloud_pages(jql, ["status"], 50, None) if self.is_cloud
+                     else self._server_pages(jql, ["status"], 50, None))
+            issues = next(iter(pages), [])
+            for issue in issues:
+                status = (issue.get("fields") or {}).get("status") or {}
+                name = str(status.get("name") or "")
+                if name:
+                    counts[name] += 1
+                    categories[name] = str((status.get("statusCategory") or {}).get("key", ""))
+            if not issues:
+                break
+        return [(name, categories[name]) for name, _ in counts.most_common()]
 
     def versions(self, project: str) -> list[FixVersion]:
         """Every version of ``project`` with its release date (one unpaginated request)."""

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
 from integrations.sandbox.jira.jql import JqlError, parse
 from integrations.sandbox.jira.payloads import ALL_FIELDS, JiraPayloads, errors, jira_time
+from integrations.sandbox.jira.workflows import project_statuses
 from integrations.sandbox.world import JiraIssue, World
 
 API = r"/rest/api/(?P<v>2|3|latest)"
@@ -84,6 +85,7 @@ class JiraServer(SandboxServer):
         r("GET", API + r"/project/(?P<key>[^/]+)", self.project)
         r("GET", API + r"/project/(?P<key>[^/]+)/versions", self.versions)
         r("GET", API + r"/project/(?P<key>[^/]+)/version", self.versions_page)
+        r("GET", API + r"/project/(?P<key>[^/]+)/statuses", self.statuses)
         r("GET", API + r"/version/(?P<id>[^/]+)", self.version)
         r("GET", API + r"/issue/(?P<key>[^/]+)", self.issue)
         r("GET", API + r"/issue/(?P<key>[^/]+)/changelog", self.changelog)
@@ -180,6 +182,14 @@ class JiraServer(SandboxServer):
         if key is None:
             return errors(f"No project could be found with key '{match['key']}'.", status=404)
         return Response.json(self.render(request).project_json(key))
+
+    def statuses(self, request: Request, match: re.Match[str]) -> Response:
+        """``GET project/{key}/statuses``: each issue type with its workflow's statuses."""
+        key = self._project_key(match["key"])
+        if key is None:
+            return errors(f"No project could be found with key '{match['key']}'.", status=404)
+        return Response.json(project_statuses(self.world, key, self.render(request),
+                                              self.base(request)))
 
     def _project_key(self, key_or_id: str) -> str | None:
         for project in self.world.jira.projects.values():

@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 
 from bot.cli.main import main
 from bot.config.env import DESCRIPTIONS
+from bot.store import migrate
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
 
@@ -111,3 +112,15 @@ def test_a_channel_the_bot_is_not_in_fails_naming_the_invite(
     assert line == (f"FAIL team payments slack: the bot is not in #{channel.name} "
                     f"({channel.id}), so it cannot post there: /invite @Crosswalk in "
                     f"#{channel.name}")
+
+
+def test_the_database_is_probed_not_skipped(box: Sandbox, tmp_path: Path) -> None:
+    fresh = check(box, tmp_path)
+    assert "ok   database: reachable and empty: `crosswalk serve`" in fresh.stdout
+    assert "no probe registered" not in fresh.stdout
+    migrate.upgrade(f"sqlite:///{tmp_path / 'cw.db'}")
+    assert "ok   database: reachable; schema up to date (" in check(box, tmp_path).stdout
+    down = check(box, tmp_path, env={"DATABASE_URL": "postgresql+psycopg://u:pw@127.0.0.1:1/x"})
+    assert down.exit_code == 1
+    [line] = [x for x in down.stdout.splitlines() if x.startswith("FAIL database")]
+    assert "Connection refused" in line and "pw" not in line
