@@ -131,7 +131,9 @@ def _load_all(
     released = store.prs_released(repos, start, end, conn=conn)
     releases = store.releases_published(repos, start, end, conn=conn)
     keys = {i.item_key for team_items in delivered.values() for i in team_items}
-    histories = {h.item_key: h for h in store.item_histories(keys, conn=conn)}
+    # The stages tell only handoff and returned statuses apart: no other span is read.
+    telling = {s for f in flows for s in f.workflow.handoff | f.workflow.returned}
+    histories = {h.item_key: h for h in store.item_histories(keys, statuses=telling, conn=conn)}
     result = []
     for f, w in zip(flows, windows, strict=True):
         mine = set(f.repos)
