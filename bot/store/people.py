@@ -51,6 +51,18 @@ class PeopleMixin(StoreBase):
             c.execute(insert(t.snoozes).values(**values))
         return snooze
 
+    def recent_snooze(
+        self, subject: str, by_user: str, since: datetime, *, conn: Connection | None = None
+    ) -> Snooze | None:
+        """The snooze ``by_user`` set on ``subject`` at or after ``since``, if any."""
+        s = t.snoozes.c
+        stmt = (select(t.snoozes)
+                .where(s.subject == subject, s.by_user == by_user, s.created_at >= since)
+                .order_by(s.created_at.desc()).limit(1))
+        with self._use(conn, write=False) as c:
+            row = c.execute(stmt).first()
+        return None if row is None else Snooze(row.subject, row.until, row.by_user, row.created_at)
+
     def active_snooze(
         self, subject: str, now: datetime, *, conn: Connection | None = None
     ) -> Snooze | None:

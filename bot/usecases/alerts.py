@@ -29,6 +29,7 @@ from typing import Any
 from bot.config.settings import Settings
 from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
+from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.alerts import (
     Alert,
@@ -67,6 +68,7 @@ RETRY_AFTER = timedelta(minutes=15)  # a post Slack refused is retried by a late
 RUN_LEASE = timedelta(minutes=10)
 LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
 ALERT_KINDS = ("handoff:", "review:", "unreleased:")
+REPLAY_WINDOW = timedelta(minutes=5)  # Slack's signature window: a press seen again is a replay
 
 
 @dataclass(slots=True)
@@ -107,7 +109,7 @@ class AlertService:
         if dry_run:
             return self._run(now, dry_run=True)
         if not self.store.try_lease(LEASE_NAME, self.holder, RUN_LEASE, now):
-            log.info("alerts.skipped reason=another_run_holds_the_lease")
+            event(log, "alerts.skipped", reason='another_run_holds_the_lease')
             return []
         try:
             return self._run(now, dry_run=False)
@@ -122,9 +124,10 @@ class AlertService:
             for alert in self._due(team, now):
                 out += self._send(team, alert, now, dry_run)
         out += self._deliver_held(teams, now, dry_run)
-        log.info("alerts.run_done sent=%d held=%d dry_run=%s",
-                 sum(a.status == "sent" for a in out), sum(a.status == "held" for a in out),
-                 dry_run)
+        event(
+            log, "alerts.run_done", sent=sum(a.status == "sent" for a in out),
+            held=sum(a.status == "held" for a in out), dry_run=dry_run
+        )
         return out
 
     def _team(self, name: str, now: datetime, directory: People) -> _Team:
@@ -184,11 +187,11 @@ class AlertService:
 
     def _send(self, team: _Team, alert: Alert, now: datetime, dry_run: bool) -> list[SentAlert]:
         if not self._still_current(team, alert):
-            log.info("alerts.moot key=%s", alert.alert_key)
+            event(log, "alerts.moot", key=alert.alert_key)
             return []
         if alert.channel and deliver_at(calendar_for(team.flow.calendar), now) > now:
             # The channel post (and so the whole alert) waits for the team's working time.
-            log.info("alerts.deferred key=%s reason=outside_team_hours", alert.alert_key)
+            event(log, "alerts.deferred", key=alert.alert_key, reason='outside_team_hours')
             return []
         out = []
         if alert.channel:
@@ -209,8 +212,7 @@ class AlertService:
         if not self.store.claim_alert(alert.alert_key, alert.level, user, self.holder, now,
                                       held_until=until):
             return None
-        log.info("alerts.held key=%s level=%d until=%s", alert.alert_key, alert.level,
-                 until.isoformat())
+        event(log, "alerts.held", key=alert.alert_key, level=alert.level, until=until.isoformat())
         return replace(base, status="held")
 
     def _deliver(
@@ -232,15 +234,15 @@ class AlertService:
             posted = self.messenger.post_message(target, text, blocks)
         except Unavailable as exc:
             # The outcome is unknown: the claim stays, so this level is never sent twice.
-            log.error("alerts.outcome_unknown key=%s level=%d error=%s", key[0], key[1], exc)
+            event(log, "alerts.outcome_unknown", logging.ERROR, key=key[0], level=key[1], error=exc)
             return replace(base, status="failed")
         except IntegrationError as exc:
             # Slack refused it, nothing was posted: a later run retries through the hold queue.
             self.store.hold_alert(*key, now + RETRY_AFTER)
-            log.error("alerts.post_failed key=%s level=%d error=%s", key[0], key[1], exc)
+            event(log, "alerts.post_failed", logging.ERROR, key=key[0], level=key[1], error=exc)
             return replace(base, status="failed")
         self.store.mark_alert_sent(*key, channel=posted.channel, message_ts=posted.ts, now=now)
-        log.info("alerts.sent key=%s level=%d to=%s", key[0], key[1], recipient)
+        event(log, "alerts.sent", key=key[0], level=key[1], to=recipient)
         return replace(base, status="sent", channel=posted.channel, message_ts=posted.ts)
 
     def _render(
@@ -289,7 +291,7 @@ class AlertService:
             if found is None or not self._still_current(*found) or self._superseded(entry):
                 if not dry_run:
                     self.store.mark_alert_sent(*key, channel=DROPPED, message_ts=DROPPED, now=now)
-                log.info("alerts.held_dropped key=%s level=%d", key[0], key[1])
+                event(log, "alerts.held_dropped", key=key[0], level=key[1])
                 continue
             team, alert = found
             until = self._hold_until(team, entry, alert, now)
@@ -337,25 +339,20 @@ class AlertService:
         touched = self.store.acknowledge_alert(alert_key, user_id, now)
         if touched == 0 or self.messenger is None:
             return touched
-        log.info("alerts.acknowledged key=%s", alert_key)
-        done: set[tuple[str, str]] = set()
-        if clicked is not None:
-            blocks = mark_acknowledged(clicked.blocks, user_id)
-            self.messenger.update_message(clicked.channel, clicked.ts,
-                                          clicked.text or "Acknowledged", blocks)
-            done.add((clicked.channel, clicked.ts))
+        event(log, "alerts.acknowledged", key=alert_key)
+        # Every message of the alert the ledger knows, re-rendered from the store: never the
+        # blocks, channel or ts a (signed, perhaps forged) button payload carried.
         for entry in self.store.alert_entries(alert_key):
             where = (entry.channel or "", entry.message_ts or "")
-            if entry.recipient != CHANNEL or not all(where) or where in done:
+            if not all(where):
                 continue
-            rendered = self._rerender(alert_key, entry.level, now)
+            rendered = self._rerender(alert_key, entry.level, now, entry.recipient)
             if rendered is None:
-                log.info("alerts.ack_not_shown key=%s reason=no_longer_waiting", alert_key)
+                event(log, "alerts.ack_not_shown", key=alert_key, reason="no_longer_waiting")
                 continue
             text, blocks = rendered
             self.messenger.update_message(where[0], where[1], text,
                                           mark_acknowledged(blocks, user_id))
-            done.add(where)
         return touched
 
     def snooze(
@@ -364,23 +361,40 @@ class AlertService:
     ) -> Snooze:
         """Snooze a subject ("PAY-12", "acme/api#7", "acme/api") or an alert key's subject."""
         now = now or self.clock()
+        replayed = self.store.recent_snooze(subject_of(subject), user_id, now - REPLAY_WINDOW)
+        if replayed is not None:  # the same press again (Slack or an attacker replays it)
+            return replayed
         snooze = self.store.add_snooze(subject_of(subject), until, user_id, now)
-        if clicked is not None and self.messenger is not None:
-            blocks = mark_snoozed(clicked.blocks, user_id, f"{until:%a %d %b %H:%M} UTC")
-            self.messenger.update_message(clicked.channel, clicked.ts,
-                                          clicked.text or "Snoozed", blocks)
-        log.info("alerts.snoozed subject=%s until=%s", snooze.subject, until.isoformat())
+        entry = self._clicked_entry(subject, clicked)
+        if entry is not None and self.messenger is not None:
+            rendered = self._rerender(subject, entry.level, now, entry.recipient)
+            if rendered is not None:
+                text, blocks = rendered
+                blocks = mark_snoozed(blocks, user_id, f"{until:%a %d %b %H:%M} UTC")
+                self.messenger.update_message(str(entry.channel), str(entry.message_ts), text,
+                                              blocks)
+        event(log, "alerts.snoozed", subject=snooze.subject, until=until.isoformat())
         return snooze
 
+    def _clicked_entry(self, alert_key: str, clicked: ClickedMessage | None) -> AlertEntry | None:
+        """The ledger entry of the message a button was pressed on; None for a message the
+        ledger does not know (a forged channel or ts)."""
+        if clicked is None:
+            return None
+        for entry in self.store.alert_entries(alert_key):
+            if (entry.channel, entry.message_ts) == (clicked.channel, clicked.ts):
+                return entry
+        return None
+
     def _rerender(
-        self, alert_key: str, level: int, now: datetime
+        self, alert_key: str, level: int, now: datetime, recipient: str = CHANNEL
     ) -> tuple[str, list[dict[str, Any]]] | None:
-        """The channel message of ``alert_key`` at ``level`` from the current state."""
+        """The message of ``alert_key`` at ``level`` to ``recipient`` from the current state."""
         directory = People(self.store, self.messenger, now, dry_run=True)
         for name in self.settings.teams:
             team = self._team(name, now, directory)
             alert = team.current.get(alert_key)
             if alert is not None:
-                return self._render(team, replace(alert, level=level), CHANNEL)
+                return self._render(team, replace(alert, level=level), recipient)
         return None
 

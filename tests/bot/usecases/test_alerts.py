@@ -304,3 +304,41 @@ def test_overlapping_runs_send_each_alert_once(store: Store, server: SlackServer
         t.join(30)
     assert len(top_level(server)) == 1
     assert len(server.dms_to(BOB)) == len(server.dms_to(CAROL)) == 1
+
+
+FORGED = [{"type": "section", "text": {"type": "mrkdwn", "text": "<!channel> wire money now"}}]
+
+
+def test_a_forged_button_payload_cannot_write_its_blocks_into_the_channel(
+    store: Store, server: SlackServer,
+) -> None:
+    """A signed payload carries blocks, channel and ts of the attacker's choosing: the
+    messages are re-rendered from the store, and only those the ledger knows are touched."""
+    add_handoff(store, "PAY-5", utc(16, 9))
+    svc = alerts(store, server)
+    run(svc, utc(18, 10))
+    [post] = top_level(server)
+    # The right message, with forged blocks: the update shows the store's alert, not them.
+    forged = ClickedMessage(CHANNEL, post.ts, FORGED, "<!channel>")
+    svc.snooze(KEY, utc(20, 10), BOB, now=utc(18, 12), clicked=forged)
+    [after] = top_level(server)
+    assert "wire money" not in texts([after]) and "<!channel>" not in texts([after])
+    assert "PAY-5" in texts([after]) and f"Snoozed by <@{BOB}>" in texts([after])
+    # A message the ledger never posted (another channel's, any ts): left alone.
+    stranger = ClickedMessage("C0OUTSIDE1", "1700000000.000100", FORGED, "x")
+    svc.acknowledge(KEY, BOB, now=utc(18, 13), clicked=stranger)
+    assert "wire money" not in texts(server.world.slack.messages)
+    assert_no_unescaped_markup(server)
+
+
+def test_a_replayed_snooze_press_stores_one_snooze(store: Store, server: SlackServer) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    svc = alerts(store, server)
+    run(svc, utc(18, 10))
+    first = svc.snooze(KEY, utc(19, 12), BOB, now=utc(18, 12))
+    again = svc.snooze(KEY, utc(19, 12, 2), BOB, now=utc(18, 12, 2))  # the same press, replayed
+    assert again == first
+    with store.transaction(read_only=True) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM snoozes").scalar() == 1
+    later = svc.snooze(KEY, utc(20, 12), BOB, now=utc(18, 12, 10))  # a new press, minutes on
+    assert later.until == utc(20, 12)
