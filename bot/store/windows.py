@@ -17,7 +17,18 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import BindParameter, Select, and_, bindparam, func, or_, select, true, union_all
+from sqlalchemy import (
+    BindParameter,
+    Select,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    union,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, PrFact, ReleaseFact, StatusSpan
@@ -151,6 +162,7 @@ _PRS_BETWEEN = {
     .order_by(_P[column], _P.repo, _P.number)
     for column in ("opened_at", "merged_at", "first_review_at", "released_at")
 }
+_PRS_TOUCHING = union(*(s.order_by(None) for s in _PRS_BETWEEN.values()))
 _RELEASES_PUBLISHED = (
     select(t.release_facts)
     .where(_R.repo.in_(_REPOS), _R.published_at >= _START, _R.published_at < _END)
@@ -335,6 +347,18 @@ class WindowsMixin(StoreBase):
         params = {"repos": sorted(repos), "start": start, "end": end}
         with self._use(conn, write=False) as c:
             return [to_pr_fact(r) for r in c.execute(_PRS_BETWEEN[column], params)]
+
+    def prs_touching(
+        self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
+    ) -> list[PrFact]:
+        """PR facts of ``repos`` opened, merged, first reviewed or released in ``[start,
+        end)``, each once: the four reads of a report in one statement (a PR of a long
+        window is usually in several of them)."""
+        if not repos:
+            return []
+        params = {"repos": sorted(repos), "start": start, "end": end}
+        with self._use(conn, write=False) as c:
+            return [to_pr_fact(r) for r in c.execute(_PRS_TOUCHING, params)]
 
     def prs_opened(
         self, repos: Collection[str], start: datetime, end: datetime, *, conn: Conn = None

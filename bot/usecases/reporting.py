@@ -125,10 +125,8 @@ def _load_all(
     delivered = store.items_delivered_by_team(names, start, end, conn=conn)
     incidents = store.incidents_resolved_by_team(names, start, end, conn=conn)
     first = store.first_release_by_repo(repos, conn=conn)
-    opened = store.prs_opened(repos, start, end, conn=conn)
-    merged = store.prs_merged(repos, start, end, conn=conn)
-    reviewed = store.prs_first_reviewed(repos, start, end, conn=conn)
-    released = store.prs_released(repos, start, end, conn=conn)
+    # One read for the four PR windows: each team keeps the PRs of its own (below).
+    opened = merged = reviewed = released = store.prs_touching(repos, start, end, conn=conn)
     releases = store.releases_published(repos, start, end, conn=conn)
     keys = {i.item_key for team_items in delivered.values() for i in team_items}
     # The stages tell only handoff and returned statuses apart: no other span is read.

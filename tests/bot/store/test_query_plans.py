@@ -134,6 +134,11 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
         lambda s: s.items_delivered("payments", END - timedelta(days=91), END),
         "sqlite_autoindex_item_facts_1",
     ),
+    # The four PR windows of a report in one UNION: each part searches its own index.
+    "prs_touching": (
+        lambda s: s.prs_touching(REPOS, END - timedelta(days=91), END),
+        "ix_pr_facts_repo_first_review_at",
+    ),
     "first_release_by_repo": (
         lambda s: s.first_release_by_repo(REPOS),
         "ix_release_facts_repo_published_at",
