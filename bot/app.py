@@ -42,7 +42,7 @@ Poll = Callable[[], object]
 
 def sync_not_configured() -> None:
     """The poll job of clients given without a sync (tests): says so, does nothing."""
-    log.info("poll.skipped reason=sync-not-configured")
+    event(log, "poll.skipped", reason='sync-not-configured')
 
 
 @dataclass
@@ -154,7 +154,10 @@ class Crosswalk:
         try:
             self.poll()
         except Exception as exc:  # the digests must still go out
-            log.error("poll.failed_on_start error=%s", type(exc).__name__, exc_info=exc)
+            log.error(
+                "poll.failed_on_start", extra={"fields": {"error": type(exc).__name__}},
+                exc_info=exc
+            )
         self.digests.catch_up()
         self.reviews.catch_up()
 

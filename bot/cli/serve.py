@@ -101,7 +101,7 @@ def serve(cli: CliContext, host: str, port: int | None) -> None:
         upgrade(env.database_url)
     crosswalk = build_app(settings, env)
     identity = crosswalk.identity()  # AuthError (exit 1) when Slack rejects the token
-    log.info("serve.slack_identity team=%s bot_user=%s", identity.team_id, identity.user_id)
+    event(log, "serve.slack_identity", team=identity.team_id, bot_user=identity.user_id)
     executor = ListenerExecutor(LISTENER_THREADS)
     bolt = build_bolt_app(crosswalk, executor=executor)
     wsgi = make_wsgi_app(bolt, crosswalk.health, signing_secret=crosswalk.signing_secret)
@@ -109,7 +109,7 @@ def serve(cli: CliContext, host: str, port: int | None) -> None:
     if env.slack_app_token:
         handler = SocketMode(bolt, env.slack_app_token)
         connected = handler.connect()  # AuthError (exit 1) when the app token is rejected
-        log.info("serve.socket_mode connected=%s", str(connected).lower())
+        event(log, "serve.socket_mode", connected=str(connected).lower())
         shutdown.append(handler.close)
         wsgi = health_only(wsgi)
     server = HttpServer(wsgi, host=host, port=env.port if port is None else port,

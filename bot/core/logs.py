@@ -209,6 +209,8 @@ def configure_logging(
     return handler
 
 
-def event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: object) -> None:
-    """Log event ``name`` with ``fields``."""
+def event(
+    logger: logging.Logger, name: str, level: int = logging.INFO, /, **fields: object
+) -> None:
+    """Log event ``name`` with ``fields`` (positional ``level``: a field may be called so)."""
     logger.log(level, name, extra={"fields": fields}, stacklevel=2)

@@ -24,6 +24,7 @@ from slack_bolt.logger.messages import warning_token_skipped
 from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import AuthError, IntegrationError
+from bot.core.logs import event
 from bot.slack.client import AUTH_ERRORS
 from bot.slack.render.alerts import ACK_ACTION, SNOOZE_ACTION
 from bot.usecases.alert_outcomes import ClickedMessage
@@ -82,8 +83,11 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
             try:
                 work(*args)
             except Exception as exc:  # a future would keep it to itself: log it here
-                log.error("slack.work_failed work=%s error=%s", work.__name__,
-                          type(exc).__name__, exc_info=not isinstance(exc, IntegrationError))
+                log.error(
+                    "slack.work_failed",
+                    extra={"fields": {"work": work.__name__, "error": type(exc).__name__}},
+                    exc_info=not isinstance(exc, IntegrationError)
+                )
 
         pool.submit(run)
 
@@ -93,7 +97,7 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
         try:
             messenger.post_to_response_url(response_url, payload)
         except IntegrationError as exc:
-            log.warning("slack.reply_failed error=%s", type(exc).__name__)
+            event(log, "slack.reply_failed", logging.WARNING, error=type(exc).__name__)
 
     def command(body: dict[str, Any]) -> None:
         answer = crosswalk.commands.handle(_command_request(body))
@@ -133,7 +137,10 @@ def build_bolt_app(crosswalk: Crosswalk, *, executor: Executor | None = None) ->
     @app.error
     def on_error(error: Exception) -> None:
         # The body is not logged: it carries response_url, a bearer secret.
-        log.error("bolt.listener_failed error=%s", type(error).__name__, exc_info=error)
+        log.error(
+            "bolt.listener_failed", extra={"fields": {"error": type(error).__name__}},
+            exc_info=error
+        )
 
     return app
 
@@ -169,7 +176,7 @@ class SocketMode:
         try:
             self._handler.close()  # type: ignore[no-untyped-call]  # slack_bolt: untyped
         except Exception as exc:  # noqa: BLE001 (shutdown must finish whatever the socket does)
-            log.warning("serve.socket_mode_close_failed error=%s", type(exc).__name__)
+            event(log, "serve.socket_mode_close_failed", logging.WARNING, error=type(exc).__name__)
 
 
 def _command_request(body: dict[str, Any]) -> CommandRequest:

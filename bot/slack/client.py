@@ -29,6 +29,7 @@ from slack_sdk.http_retry import (
 from slack_sdk.webhook import WebhookClient
 
 from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.logs import event
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +244,7 @@ def translate_errors(method: str) -> Iterator[None]:
         raise IntegrationError(SERVICE, f"{method} request failed",
                                detail=type(exc).__name__) from None
     except (SlackClientError, OSError) as exc:  # timeouts, refused and reset connections
-        log.warning("slack.unavailable method=%s error=%s", method, type(exc).__name__)
+        event(log, "slack.unavailable", logging.WARNING, method=method, error=type(exc).__name__)
         raise Unavailable(SERVICE, f"{method} failed: {type(exc).__name__}") from None
 
 
@@ -252,7 +253,7 @@ def _translate(method: str, exc: SlackApiError) -> IntegrationError:
     status = int(getattr(response, "status_code", 0) or 0)
     data = getattr(response, "data", None)
     code = str(data.get("error", "")) if isinstance(data, dict) else ""
-    log.warning("slack.api_error method=%s status=%s error=%s", method, status, code)
+    event(log, "slack.api_error", logging.WARNING, method=method, status=status, error=code)
     if code in AUTH_ERRORS:
         return AuthError(SERVICE, f"{method} rejected the bot token ({code}); check "
                          f"{TOKEN_VARIABLE}", detail=code)

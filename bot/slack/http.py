@@ -32,6 +32,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress import wasyncore
 from waitress.server import create_server
 
+from bot.core.logs import event
+
 log = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], dict[str, Any]]  # {"ok": bool, ...details}
@@ -175,7 +177,7 @@ class HttpServer:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 signal.signal(sig, lambda *_: self.stop())
         server = self._server
-        log.info("serve.listening port=%s", self.port)
+        event(log, "serve.listening", port=self.port)
         try:
             while not self._stopped.is_set():
                 wasyncore.loop(timeout=0.5, map=server._map, use_poll=True, count=1)

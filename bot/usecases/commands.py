@@ -16,6 +16,7 @@ from typing import Any
 from bot.config.settings import Settings, TeamSettings
 from bot.core.clock import Clock
 from bot.core.errors import IntegrationError
+from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.derive import first_human_review
 from bot.flow.model import TeamFlow
@@ -121,12 +122,14 @@ class CommandService:
         except _Refusal as refusal:
             return _reply(r.render_message(str(refusal)))
         except IntegrationError as exc:
-            log.warning("command.integration_failed verb=%s service=%s error=%s", verb,
-                        exc.service, type(exc).__name__)
+            event(
+                log, "command.integration_failed", logging.WARNING, verb=verb, service=exc.service,
+                error=type(exc).__name__
+            )
             return _reply(r.render_message(
                 f"{esc(exc.service)} is not answering right now; please try again shortly."))
         except Exception:
-            log.exception("command.failed verb=%s", verb)
+            log.exception("command.failed", extra={"fields": {"verb": verb}})
             return _reply(r.render_message(SOMETHING_WRONG))
 
     def _answer(self, cmd: Command, req: CommandRequest, now: datetime) -> CommandReply:
@@ -318,11 +321,13 @@ class CommandService:
             else:
                 self.alerts.acknowledge(alert_key, user_id, now=now, clicked=clicked)
         except IntegrationError as exc:
-            log.warning("button.integration_failed kind=%s service=%s error=%s", kind,
-                        exc.service, type(exc).__name__)
+            event(
+                log, "button.integration_failed", logging.WARNING, kind=kind, service=exc.service,
+                error=type(exc).__name__
+            )
             return _reply(r.render_message(SOMETHING_WRONG))
         except Exception:
-            log.exception("button.failed kind=%s", kind)
+            log.exception("button.failed", extra={"fields": {"kind": kind}})
             return _reply(r.render_message(SOMETHING_WRONG))
         return None
 

@@ -33,6 +33,7 @@ from bot.config.settings import Settings, TeamSettings
 from bot.config.types import WEEKDAY_NAMES
 from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
+from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for, snapshot_instant
@@ -207,13 +208,15 @@ class DigestService:
             entry = self.store.digest_entry(name, week.label)
             if entry is not None and entry.message_ts:
                 continue  # posted; a claim without a message is judged by post()
-            log.info("digest.catch_up team=%s week=%s", name, week.label)
+            event(log, "digest.catch_up", team=name, week=week.label)
             try:
                 outcomes.append(self.post(name, week, now=now))
             except IntegrationError as error:
                 # One team's failing channel must not keep the other teams' digests back.
-                log.error("digest.catch_up_failed team=%s week=%s error=%s",
-                          name, week.label, error.message)
+                event(
+                    log, "digest.catch_up_failed", logging.ERROR, team=name, week=week.label,
+                    error=error.message
+                )
         return outcomes
 
     def post(
@@ -274,7 +277,7 @@ class DigestService:
     def _already(
         self, team: str, week: str, status: str, channel: str | None, ts: str | None
     ) -> DigestOutcome:
-        log.info("digest.skipped team=%s week=%s status=%s", team, week, status)
+        event(log, "digest.skipped", team=team, week=week, status=status)
         return DigestOutcome(team, week, status, channel=channel, message_ts=ts)
 
     def _claim(self, team: str, week: str, now: datetime) -> bool:
@@ -286,8 +289,10 @@ class DigestService:
         # A stale claim with no message: its run died or lost Slack's answer. Releasing by the
         # old holder's name and re-claiming lets exactly one of several racing runs win.
         if self.store.release_digest_claim(team, week, entry.claimed_by):
-            log.warning("digest.stale_claim_released team=%s week=%s holder=%s",
-                        team, week, entry.claimed_by)
+            event(
+                log, "digest.stale_claim_released", logging.WARNING, team=team, week=week,
+                holder=entry.claimed_by
+            )
         return self.store.claim_digest(team, week, self.holder, now)
 
     def _post_claimed(
@@ -298,16 +303,21 @@ class DigestService:
         try:
             posted = self.messenger.post_message(channel, text, blocks)
         except Unavailable:
-            log.error("digest.post_outcome_unknown team=%s week=%s (claim kept)", team, week)
+            event(
+                log, "digest.post_outcome_unknown", logging.ERROR, team=team, week=week,
+                note='claim kept'
+            )
             raise
         except IntegrationError:
             self.store.release_digest_claim(team, week, self.holder)
-            log.error("digest.post_failed team=%s week=%s (claim released)", team, week)
+            event(
+                log, "digest.post_failed", logging.ERROR, team=team, week=week,
+                note='claim released'
+            )
             raise
         self.store.record_digest_posted(
             team, week, channel=posted.channel, message_ts=posted.ts, now=now)
-        log.info("digest.posted team=%s week=%s channel=%s ts=%s",
-                 team, week, posted.channel, posted.ts)
+        event(log, "digest.posted", team=team, week=week, channel=posted.channel, ts=posted.ts)
         file_id = self._attach_chart(team, week, posted.channel, posted.ts, composed)
         if file_id is not None:
             text, blocks = composed.render(file_id)
@@ -327,7 +337,9 @@ class DigestService:
             text, blocks = composed.render(uploaded.id)
             self.messenger.update_message(channel, ts, text, blocks)
         except IntegrationError as exc:
-            log.warning("digest.chart_failed team=%s week=%s error=%s",
-                        team, week, type(exc).__name__)
+            event(
+                log, "digest.chart_failed", logging.WARNING, team=team, week=week,
+                error=type(exc).__name__
+            )
             return None
         return uploaded.id

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from bot.core.errors import NotFound
+from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.alerts import Recipient
 from bot.store.people import SlackUser
@@ -59,7 +60,8 @@ class People:
             person = self.messenger.lookup_user_by_email(email)
             user = SlackUser(email, person.id, person.tz, self.now)
         except NotFound:
-            log.warning("people.no_slack_user (a configured email has no Slack user)")
+            event(log, "people.no_slack_user", logging.WARNING,
+                  note="a configured email has no Slack user")
             user = SlackUser(email, None, None, self.now)
         if not self.dry_run:
             self.store.put_slack_users([user])

@@ -20,6 +20,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.core.logs import event as log_event
+
 log = logging.getLogger(__name__)
 
 ALERT_INTERVAL = timedelta(minutes=15)
@@ -79,11 +81,12 @@ class SchedulerHealth:
             self.failures += 1
             self.last_error = f"{event.job_id}: {type(event.exception).__name__}"
             log.error(
-                "scheduler.job_failed job=%s error=%s", event.job_id,
-                type(event.exception).__name__, exc_info=event.exception,
+                "scheduler.job_failed",
+                extra={"fields": {"job": event.job_id, "error": type(event.exception).__name__}},
+                exc_info=event.exception
             )
         else:
-            log.warning("scheduler.job_missed job=%s", event.job_id)
+            log_event(log, "scheduler.job_missed", logging.WARNING, job=event.job_id)
 
 
 def build_scheduler(

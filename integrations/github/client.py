@@ -143,11 +143,11 @@ class GitHubHost:
                 partial(self._get, f"/repos/{repo}/events", {"per_page": PER_PAGE}, etag),
             )
         except NotFound:
-            log.info("github.events_unavailable repo=%s", repo)
+            event(log, "github.events_unavailable", repo=repo)
             return ActivityPoll(repo, changed=True, etag=None, requests=1)
         interval = int_or_none(response.headers.get("X-Poll-Interval"))
         if response.status_code == 304:
-            log.debug("github.not_modified op=%r", operation)
+            event(log, "github.not_modified", logging.DEBUG, op=operation)
             return ActivityPoll(repo, False, etag, requests=1, poll_interval=interval)
         return ActivityPoll(
             repo, True, response.headers.get("ETag"), requests=1, poll_interval=interval
@@ -185,7 +185,7 @@ class GitHubHost:
             items, next_url = self._page(f"list pull requests of {repo}", next_url)
             requests += 1
         cursor = pulls_cursor(pulls, since)
-        log.info("github.pulls_listed repo=%s pulls=%d requests=%d", repo, len(pulls), requests)
+        event(log, "github.pulls_listed", repo=repo, pulls=len(pulls), requests=requests)
         return PullPoll(
             repo, changed=True, pulls=pulls, cursor=cursor, etag=new_etag, requests=requests
         )
@@ -216,7 +216,7 @@ class GitHubHost:
             listed = list_pulls(self._graphql_query, repo, threshold)
         except GraphQLUnavailable as err:
             self.graphql = False
-            event(log, "github.graphql_unavailable", level=logging.WARNING, fallback="rest",
+            event(log, "github.graphql_unavailable", logging.WARNING, fallback="rest",
                   reason=err.detail or "refused")
             return None
         self.graphql = True
@@ -301,7 +301,8 @@ class GitHubHost:
             try:
                 shas, cost = self._call(operation, partial(self._compare, handle, *pair))
             except NotFound:  # a deleted tag: nothing can be learnt, so never ask again
-                log.warning("github.compare_missing repo=%s base=%s head=%s", repo, *pair)
+                event(log, "github.compare_missing", logging.WARNING, repo=repo, base=pair[0],
+                      head=pair[1])
                 shas, cost = [], 1
             requests += cost
             pairs.append(pair)
@@ -357,7 +358,7 @@ class GitHubHost:
         # A 304 costs nothing, but an exhausted budget answers 403 even then: guard anyway.
         response = self.policy.call(operation, partial(self._get, path, params, etag))
         if response.status_code == 304:
-            log.debug("github.not_modified op=%r", operation)
+            event(log, "github.not_modified", logging.DEBUG, op=operation)
             return None
         return (
             response.headers.get("ETag"),

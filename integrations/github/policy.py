@@ -28,6 +28,7 @@ import requests
 from github import GithubException
 
 from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.logs import event
 
 SERVICE = "GitHub"
 CREDENTIAL_VAR = "GITHUB_TOKEN"
@@ -82,12 +83,9 @@ class Policy:
         """Raise ``RateLimited`` when the known budget is below the reserve."""
         if 0 <= self.budget.remaining < self.reserve:
             wait = max(self.budget.reset - self.clock(), 0.0)
-            log.warning(
-                "github.budget_low op=%s remaining=%d reserve=%d retry_after=%.0f",
-                operation,
-                self.budget.remaining,
-                self.reserve,
-                wait,
+            event(
+                log, "github.budget_low", logging.WARNING, op=operation,
+                remaining=self.budget.remaining, reserve=self.reserve, retry_after=wait
             )
             raise RateLimited(
                 SERVICE,
@@ -127,12 +125,9 @@ class Policy:
                 raise _public(failure) from None  # unchained: a cause could carry request data
             delay = wait if wait is not None else self.base_delay * 2.0 ** (attempt - 1)
             delay *= random.uniform(1.0, 1.25)  # jitter so replicas do not retry in step
-            log.warning(
-                "github.retry op=%s attempt=%d delay=%.2f reason=%s",
-                operation,
-                attempt,
-                delay,
-                failure.detail,
+            event(
+                log, "github.retry", logging.WARNING, op=operation, attempt=attempt, delay=delay,
+                reason=failure.detail
             )
             self.sleep(delay)
         raise AssertionError("unreachable: the loop returns or raises")

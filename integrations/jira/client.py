@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jira import JIRA
 
 from bot.core.errors import ConfigError
+from bot.core.logs import event
 from bot.core.ports import IssueAccount, IssuePage, MemberKeys
 from bot.flow.model import FixVersion
 from integrations.jira import convert
@@ -135,7 +136,7 @@ class JiraSource:
             try:
                 self._tz = ZoneInfo(name)
             except (ZoneInfoNotFoundError, ValueError):
-                log.warning("jira.unknown_timezone tz=%s using=UTC", name)
+                event(log, "jira.unknown_timezone", logging.WARNING, tz=name, using='UTC')
                 self._tz = ZoneInfo("UTC")
         return self._tz
 
@@ -198,7 +199,7 @@ class JiraSource:
         """Pages of issues updated at or after ``since - overlap``, oldest update first."""
         mark = self.sent  # the first page also carries the connection's start-up requests
         jql = convert.incremental_jql(team_query, since, overlap, self.timezone())
-        log.info("jira.search since=%s", since.isoformat() if since else "beginning")
+        event(log, "jira.search", since=since.isoformat() if since else "beginning")
         pages = self._cloud_pages(jql) if self.is_cloud else self._server_pages(jql)
         for issues in pages:
             page = self._page(issues)  # changelog and version pages it needed are its cost
@@ -295,6 +296,8 @@ class JiraSource:
             start += len(values)
             if not values or page.get("isLast", False):
                 break
-        log.debug("jira.changelog_completed key=%s inline=%d fetched=%d",
-                  raw["key"], len(histories), len(older))
+        event(
+            log, "jira.changelog_completed", logging.DEBUG, key=raw["key"], inline=len(histories),
+            fetched=len(older)
+        )
         return older + histories

@@ -19,6 +19,7 @@ import requests
 from jira import JIRAError
 
 from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
+from bot.core.logs import event
 
 SERVICE = "Jira"
 T = TypeVar("T")
@@ -60,8 +61,10 @@ class RetryPolicy:
             if retry_after is not None and retry_after > self.max_delay:
                 raise failure from None
             delay = self.backoff(attempt, retry_after)
-            log.warning("jira.retry op=%s attempt=%d delay=%.2f reason=%s",
-                        operation, attempt, delay, failure.detail)
+            event(
+                log, "jira.retry", logging.WARNING, op=operation, attempt=attempt, delay=delay,
+                reason=failure.detail
+            )
             self.sleep(delay)
         raise AssertionError("unreachable: the loop returns or raises")
 

@@ -22,13 +22,14 @@ def port_from_logs(lines: queue.Queue[str], seen: list[str]) -> int:
     while True:
         line = lines.get(timeout=60)
         seen.append(line)
-        text = line
         try:
-            text = str(json.loads(line).get("event", line))
-        except ValueError:
-            pass
-        if "serve.listening" in text:
-            return int(text.rsplit("port=", 1)[1].split()[0])
+            data = json.loads(line)
+        except ValueError:  # a terminal's key=value line
+            if "serve.listening" in line:
+                return int(line.rsplit("port=", 1)[1].split()[0])
+            continue
+        if data.get("event") == "serve.listening":
+            return int(data["port"])
 
 
 def start_serve(

@@ -163,7 +163,8 @@ def test_witness_a_planted_token_reaches_no_log_record_or_error(
     shown += [str(pat.value), repr(pat.value), pat.value.detail]
     assert "timed out" in str(timed_out.value)
 
-    logged = [r.getMessage() + str(r.exc_text or "") for r in caplog.records]
+    logged = [r.getMessage() + str(getattr(r, "fields", "")) + str(r.exc_text or "")
+              for r in caplog.records]
     assert any("jira.retry" in line for line in logged)  # the witness did see the logs
     for text in shown + logged:
         assert planted not in text and encoded not in text
