@@ -13,11 +13,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config.env import Env
 from bot.config.settings import Settings
@@ -26,6 +27,7 @@ from bot.core.errors import ConfigError
 from bot.core.logs import event
 from bot.slack.client import Messenger, SlackIdentity, messenger_from_env
 from bot.store.db import make_engine
+from bot.store.ledgers import POLL_PREFIX
 from bot.store.repo import Store
 from bot.usecases.alerts import AlertService
 from bot.usecases.commands import CommandService
@@ -37,6 +39,7 @@ from bot.usecases.schedule import DIGEST_MISFIRE_GRACE, Jobs, SchedulerHealth, b
 log = logging.getLogger(__name__)
 
 START_UP_JOB = "start-up"
+CATCH_UP_JOB = "catch-up"
 Poll = Callable[[], object]
 
 
@@ -129,6 +132,7 @@ class Crosswalk:
     reviews: ReviewService
     scheduler_health: SchedulerHealth = field(default_factory=SchedulerHealth)
     jobs: RunningJobs = field(default_factory=lambda: RunningJobs())
+    started_at: datetime = field(default_factory=utc_now)
     scheduler: BackgroundScheduler | None = None
     _identity: SlackIdentity | None = None
 
@@ -148,6 +152,21 @@ class Crosswalk:
     def poll(self) -> None:
         """The scheduled poll of Jira and GitHub."""
         self.clients.poll()
+
+    def catch_up(self) -> None:
+        """Post the digests and reviews due in the last 24 h that the ledger lacks."""
+        self.digests.catch_up()
+        self.reviews.catch_up()
+
+    def stalled_teams(self, now: datetime) -> list[str]:
+        """Teams no replica has polled for two intervals (after this process's first three)."""
+        interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
+        if now - self.started_at < 3 * interval:
+            return []
+        names = {POLL_PREFIX + team: team for team in self.settings.teams}
+        expiries = self.clients.store.lease_expiries(names)
+        return sorted(team for lease, team in names.items()
+                      if lease not in expiries or now - expiries[lease] > 2 * interval)
 
     def start_up(self) -> None:
         """The start-up job: a poll (its failure is logged, not fatal), then the catch-up."""
@@ -171,6 +190,13 @@ class Crosswalk:
                                     self.scheduler_health, reviews=review_slots(self.settings))
         # On start, as a job so that /healthz does not wait: one poll (fresh numbers after
         # downtime), then the digests due while we were down (last 24 h, not in the ledger).
+        # Every 15 minutes: a digest or review whose claim went stale (its post failed or
+        # its replica died) is posted by whichever replica comes next, not only at start-up.
+        scheduler.add_job(
+            track(self.catch_up), IntervalTrigger(minutes=15), id=CATCH_UP_JOB,
+            name="post missed digests and reviews", replace_existing=True,
+            misfire_grace_time=DIGEST_MISFIRE_GRACE,
+        )
         scheduler.add_job(
             track(self.start_up), DateTrigger(), id=START_UP_JOB,
             name="poll, then post missed digests", replace_existing=True,
@@ -200,6 +226,12 @@ class Crosswalk:
         # Reported, not failed: a restart cannot fix a revoked token, so the load balancer
         # should keep the replica; operators see which source needs new credentials.
         report["unhealthy_sources"] = self.clients.unhealthy_sources()
+        # Reported too: no replica polled these for two intervals (a dead lease holder, a
+        # scheduler that stopped firing, a source down).
+        try:
+            report["stalled_teams"] = self.stalled_teams(self.clients.clock())
+        except Exception:  # noqa: BLE001 (the store's own failure is reported above)
+            report["stalled_teams"] = []
         return report
 
     def close(self, timeout: float | None = None) -> bool:

@@ -59,6 +59,25 @@ class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
         return _retry_after(response.headers) <= self.max_wait
 
 
+# Calls that change something: a connection error after Slack received one leaves its outcome
+# unknown, and sending it again may post twice. Only the ledgers retry these (``Unavailable``
+# keeps the claim; a stale claim is retried once), never the HTTP client.
+NOT_IDEMPOTENT = frozenset({
+    "chat.postMessage", "chat.update", "files.completeUploadExternal", "views.publish",
+})
+
+
+class IdempotentConnectionRetryHandler(ConnectionErrorRetryHandler):
+    """Retry a dropped connection only for calls that can safely be sent twice."""
+
+    def _can_retry(self, *, state: RetryState, request: HttpRequest,
+                   response: HttpResponse | None = None, error: Exception | None = None) -> bool:
+        method = request.url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
+        if method in NOT_IDEMPOTENT:
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
 def make_web_client(
     token: str, base_url: str = DEFAULT_BASE_URL, timeout: float = 10.0, *,
     rate_limit_retries: int = 2, max_retry_wait: float = 30.0, connection_retries: int = 2,
@@ -66,7 +85,7 @@ def make_web_client(
     """A ``WebClient`` with an explicit timeout and bounded 429 and connection retries."""
     handlers: list[RetryHandler] = [
         BoundedRateLimitRetryHandler(rate_limit_retries, max_wait=max_retry_wait),
-        ConnectionErrorRetryHandler(max_retry_count=connection_retries),
+        IdempotentConnectionRetryHandler(max_retry_count=connection_retries),
     ]
     return WebClient(
         token=token, base_url=base_url if base_url.endswith("/") else base_url + "/",

@@ -6,6 +6,7 @@ same digest or alert get exactly one ``True`` on both SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,9 @@ class Cursor:
     value: str
     etag: str | None
     updated_at: datetime
+
+
+POLL_PREFIX = "poll:"  # lease of a team's scheduled poll, held for the poll interval
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +146,17 @@ class LedgersMixin(StoreBase):
                 where=(t.leases.c.expires_at <= now) | (t.leases.c.holder == holder),
             ).returning(t.leases.c.name)
             return c.execute(stmt).first() is not None
+
+    def lease_expiries(
+        self, names: Collection[str], *, conn: Connection | None = None
+    ) -> dict[str, datetime]:
+        """When each of the leases ``names`` that exists expires (held or not)."""
+        if not names:
+            return {}
+        stmt = select(t.leases.c.name, t.leases.c.expires_at).where(
+            t.leases.c.name.in_(sorted(names)))
+        with self._use(conn, write=False) as c:
+            return {row.name: row.expires_at for row in c.execute(stmt)}
 
     def release_lease(self, name: str, holder: str, *, conn: Connection | None = None) -> bool:
         """Give lease ``name`` back; False when ``holder`` did not hold it."""

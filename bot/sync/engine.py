@@ -31,6 +31,7 @@ from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink
 from bot.store import Store
 from bot.store import tables as t
+from bot.store.ledgers import POLL_PREFIX
 from bot.sync import reads
 from bot.sync.context import TeamJob
 from bot.sync.github_sync import sync_repo
@@ -39,7 +40,9 @@ from bot.sync.refresh import Dirty, Refresher
 from bot.sync.report import ProgressFn, SourceReport, SyncSummary, no_progress
 
 log = logging.getLogger(__name__)
-LEASE_TTL = timedelta(minutes=10)  # renewed after every committed page
+# A team's sync lease: renewed by a keep-alive thread every third of it while the sync runs,
+# so a holder that died (SIGKILL, a lost machine) frees its team within a minute.
+LEASE_TTL = timedelta(seconds=60)
 LINKS, LINKED_PROJECTS = "links", "projects"  # sync_cursors row: projects PRs are linked by
 
 
@@ -106,8 +109,23 @@ class SyncEngine:
         self.stopping.set()
 
     def poll(self) -> SyncSummary:
-        """Serve's poll job (``Jobs(poll=engine.poll)``): one pass at the clock's now, logged."""
-        summary = self.sync_all(self.clock())
+        """Serve's poll job (``Jobs(poll=engine.poll)``): one pass at the clock's now, logged.
+
+        Every replica's scheduler fires it; each team is polled by the first replica to
+        take its ``poll:<team>`` lease, held for (just under) the poll interval and never
+        released, so a team is polled once per interval across the cluster.
+        """
+        now = self.clock()
+        interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
+        hold = max(interval - timedelta(seconds=5), timedelta(seconds=1))
+        summary = SyncSummary()
+        for team in self.settings.teams.values():
+            if self.stopping.is_set():
+                break
+            if not self.store.try_lease(POLL_PREFIX + team.name, self.holder, hold, now):
+                event(log, "poll.skipped", team=team.name, reason="polled by another replica")
+                continue
+            summary.reports += self.sync_all(now, team=team.name).reports
         for report in summary.reports:
             event(log, "sync.source_done", team=report.team, source=report.source,
                   status=report.status, requests=report.requests, **report.changed)
@@ -122,6 +140,9 @@ class SyncEngine:
             event(log, "sync.skipped", team=team.name, reason="another sync holds the lease")
             return [SourceReport(team.name, "*", "skipped",
                                  message="another sync of this team is running; skipped")]
+        alive = threading.Event()
+        threading.Thread(target=self._keep_alive, args=(lease, alive), daemon=True,
+                         name=f"lease-{team.name}").start()
         try:
             job = TeamJob(
                 store=self.store, refresher=self.refresher, flow=self.refresher.teams[team.name],
@@ -140,6 +161,7 @@ class SyncEngine:
                 reports += self._github(job, self.code, team.repos, now)
             return reports
         finally:
+            alive.set()
             self.store.release_lease(lease, self.holder)
 
     # ---- sources ------------------------------------------------------------------------
@@ -275,6 +297,15 @@ class SyncEngine:
             self.store.release_lease(name, holder)
             return self.store.try_lease(name, self.holder, LEASE_TTL, self.clock())
         return False
+
+    def _keep_alive(self, lease: str, done: threading.Event) -> None:
+        """Renew ``lease`` every third of its life until ``done`` (a page may take long)."""
+        while not done.wait(LEASE_TTL.total_seconds() / 3):
+            try:
+                self._renew(lease)
+            except Exception as exc:  # noqa: BLE001 (the next page's renewal tries again)
+                event(log, "sync.lease_renew_failed", logging.WARNING, lease=lease,
+                      error=type(exc).__name__)
 
     def _between_pages(self, lease: str) -> None:
         """After every committed page: stop here when asked, else renew the team's lease."""

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import START_UP_JOB, Clients, build_app, make_clients, sync_not_configured
+from bot.app import (
+    CATCH_UP_JOB,
+    START_UP_JOB,
+    Clients,
+    build_app,
+    make_clients,
+    sync_not_configured,
+)
 from bot.config.env import Env
 from bot.core.errors import ConfigError
 from bot.store.db import make_engine
+from bot.store.ledgers import POLL_PREFIX
 from bot.store.repo import Store
 from integrations.sandbox.slack.server import SlackServer
 from tests.support.commands_world import (
@@ -72,7 +81,12 @@ def test_scheduler_has_stable_jobs_and_team_digests_in_the_team_timezone(
     app = crosswalk(store, slack)
     scheduler = app.build_scheduler()
     ids = {job.id for job in scheduler.get_jobs()}
-    assert ids == {"poll", "alerts", "digest:payments", "digest:search", START_UP_JOB}
+    assert ids == {"poll", "alerts", "digest:payments", "digest:search", START_UP_JOB,
+                   CATCH_UP_JOB}
+    # Stale digest and review claims are retried by a periodic job, not only at start-up.
+    catch_up = scheduler.get_job(CATCH_UP_JOB)
+    assert isinstance(catch_up.trigger, IntervalTrigger)
+    assert catch_up.trigger.interval == timedelta(minutes=15)
     digest = scheduler.get_job("digest:payments")
     assert isinstance(digest.trigger, CronTrigger)
     assert str(digest.trigger.timezone) == "Europe/London"
@@ -132,3 +146,20 @@ def test_start_up_polls_then_posts_a_digest_missed_while_down_once(
     assert len(top_level) == 1 and "2026-W47" in top_level[0].text
     again = crosswalk(store, slack, one_team, clock=lambda: monday)
     assert [o.status for o in again.digests.catch_up()] == []
+
+
+def test_health_names_teams_no_replica_polled_for_two_intervals(
+    store: Store, slack: SlackServer,
+) -> None:
+    clock = [NOW]
+    app = crosswalk(store, slack, clock=lambda: clock[0])
+    interval = timedelta(seconds=app.settings.poll_interval.calendar_seconds)
+    assert app.health()["stalled_teams"] == []  # just started: nothing to judge yet
+    app.started_at = NOW - 10 * interval
+    assert app.health()["stalled_teams"] == ["payments", "search"]  # never polled
+    # A replica polled payments a moment ago: its poll lease runs to about now + interval.
+    store.try_lease(POLL_PREFIX + "payments", "sync:elsewhere:1:x", interval, NOW)
+    assert app.health()["stalled_teams"] == ["search"]
+    clock[0] = NOW + 4 * interval  # and then no one again, for three intervals
+    assert app.health()["stalled_teams"] == ["payments", "search"]
+    assert app.health()["ok"] is True  # reported, not failed: a restart would not help

@@ -40,4 +40,5 @@ def make_engine_for(
                      throttle=0, graphql=graphql),
         policy=Policy(tries=4, base_delay=0.01, max_wait=5.0),
     )
-    return SyncEngine(store, settings, jira, github, clock=lambda: NOW, **kwargs)
+    kwargs.setdefault("clock", lambda: NOW)
+    return SyncEngine(store, settings, jira, github, **kwargs)

@@ -207,3 +207,23 @@ def test_planted_token_never_appears_in_errors_or_logs(
     assert caplog.records, "the client is expected to log something at DEBUG"
     for record in caplog.records:
         assert planted not in record.getMessage() + str(getattr(record, "fields", ""))
+
+
+def test_a_dropped_connection_is_retried_only_for_calls_safe_to_send_twice() -> None:
+    """A post whose answer was lost may have landed: only the ledger may try it again."""
+    from slack_sdk.http_retry import HttpRequest, RetryState
+
+    [handler] = [h for h in make_web_client("xoxb-x", "http://127.0.0.1:9/api/").retry_handlers
+                 if isinstance(h, ConnectionErrorRetryHandler)]
+
+    def retried(method: str) -> bool:
+        request = HttpRequest(method="POST", url=f"http://127.0.0.1:9/api/{method}", headers={})
+        return handler.can_retry(state=RetryState(), request=request,
+                                 error=ConnectionResetError("reset by peer"))
+
+    for method in ("chat.postMessage", "chat.update", "files.completeUploadExternal",
+                   "views.publish"):
+        assert not retried(method), method
+    for method in ("users.lookupByEmail", "conversations.info", "auth.test",
+                   "files.getUploadURLExternal"):
+        assert retried(method), method
