@@ -230,6 +230,10 @@ class FileRef(Protocol):
     def permalink(self) -> str: ...
 
 
+# The ``detail`` of the IntegrationError a post raises in a channel the bot is not in.
+NOT_IN_CHANNEL = "not_in_channel"
+
+
 class Messenger(Protocol):
     """What the digest and alert use-cases need of Slack (``bot.slack.client.Messenger``).
 

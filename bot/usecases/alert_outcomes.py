@@ -1,10 +1,13 @@
-"""What the alert use-case reports back: each delivery, and the message a button was on."""
+"""The alert use-case's values: each delivery, the message a button was on, a team's state."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from bot.flow.alerts import Alert, Recipient
+from bot.flow.model import TeamFlow
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +32,17 @@ class ClickedMessage:
     ts: str
     blocks: list[dict[str, Any]]
     text: str = ""
+
+
+@dataclass(slots=True)
+class TeamState:
+    """One team as an alert run sees it: its people, reviewers and current alerts."""
+
+    name: str
+    flow: TeamFlow
+    channel: str
+    people: list[Recipient]
+    reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "repo#n" → logins
+    asked: set[tuple[str, str]] = field(default_factory=set)  # ("repo#n", user): a reviewer
+    current: dict[str, Alert] = field(default_factory=dict)  # every key over threshold now
+    rules: dict[str, Any] = field(default_factory=dict)  # evaluate()'s inputs but sent/snoozes

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,12 +30,11 @@ from bot.config.settings import Settings
 from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
 from bot.core.logs import event
-from bot.core.ports import Messenger
+from bot.core.ports import NOT_IN_CHANNEL, Messenger
 from bot.flow.alerts import (
     Alert,
     OpenHandoff,
     PendingReview,
-    Recipient,
     UnreleasedPr,
     UnreleasedWork,
     alert_subject,
@@ -43,7 +42,6 @@ from bot.flow.alerts import (
     evaluate,
     recipient_calendars,
 )
-from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for
 from bot.slack.render.alerts import (
     handoff_channel_message,
@@ -57,7 +55,7 @@ from bot.slack.render.alerts import (
 from bot.store.ledgers import AlertEntry
 from bot.store.people import Snooze
 from bot.store.repo import Store
-from bot.usecases.alert_outcomes import ClickedMessage, SentAlert
+from bot.usecases.alert_outcomes import ClickedMessage, SentAlert, TeamState
 from bot.usecases.people import People
 
 log = logging.getLogger(__name__)
@@ -69,18 +67,6 @@ RUN_LEASE = timedelta(minutes=10)
 LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
 ALERT_KINDS = ("handoff:", "review:", "unreleased:")
 REPLAY_WINDOW = timedelta(minutes=5)  # Slack's signature window: a press seen again is a replay
-
-
-@dataclass(slots=True)
-class _Team:
-    name: str
-    flow: TeamFlow
-    channel: str
-    people: list[Recipient]
-    reviewers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "repo#n" → logins
-    asked: set[tuple[str, str]] = field(default_factory=set)  # ("repo#n", user): a reviewer
-    current: dict[str, Alert] = field(default_factory=dict)  # every key over threshold now
-    rules: dict[str, Any] = field(default_factory=dict)  # evaluate()'s inputs but sent/snoozes
 
 
 def subject_of(name: str) -> str:
@@ -100,6 +86,7 @@ class AlertService:
         self.settings = settings
         self.clock = clock
         self.holder = holder or new_holder("alerts")
+        self._shut_out: set[str] = set()  # channels that answered not_in_channel this run
 
     # ---- the run ---------------------------------------------------------------------------
 
@@ -118,6 +105,7 @@ class AlertService:
 
     def _run(self, now: datetime, *, dry_run: bool) -> list[SentAlert]:
         people = People(self.store, self.messenger, now, dry_run=dry_run)
+        self._shut_out.clear()  # channels that answered not_in_channel, per run
         teams = [self._team(name, now, people) for name in self.settings.teams]
         out: list[SentAlert] = []
         for team in teams:
@@ -130,13 +118,13 @@ class AlertService:
         )
         return out
 
-    def _team(self, name: str, now: datetime, directory: People) -> _Team:
+    def _team(self, name: str, now: datetime, directory: People) -> TeamState:
         settings = self.settings.team(name)
         flow = settings.to_flow()
         tz = flow.calendar.timezone
         people = directory.recipients([*settings.people.product, *settings.people.engineering], tz)
         engineering = directory.recipients(settings.people.engineering, tz)
-        team = _Team(name, flow, settings.slack.channel, people)
+        team = TeamState(name, flow, settings.slack.channel, people)
         facts = self.store.open_handoffs(name)
         items = {i.key: i for i in self.store.work_items([f.item_key for f in facts])}
         handoffs = [
@@ -167,7 +155,7 @@ class AlertService:
         team.current = {a.alert_key: a for a in evaluate(**team.rules, sent={}, snoozes={})}
         return team
 
-    def _due(self, team: _Team, now: datetime) -> list[Alert]:
+    def _due(self, team: TeamState, now: datetime) -> list[Alert]:
         """The team's alerts at a level not yet claimed, not snoozed, not acknowledged."""
         sent: dict[str, int] = {}
         acknowledged: set[str] = set()
@@ -185,7 +173,7 @@ class AlertService:
         alerts = evaluate(**team.rules, sent=sent, snoozes=snoozes)
         return [a for a in alerts if a.alert_key not in acknowledged]
 
-    def _send(self, team: _Team, alert: Alert, now: datetime, dry_run: bool) -> list[SentAlert]:
+    def _send(self, team: TeamState, alert: Alert, now: datetime, dry_run: bool) -> list[SentAlert]:
         if not self._still_current(team, alert):
             event(log, "alerts.moot", key=alert.alert_key)
             return []
@@ -216,7 +204,7 @@ class AlertService:
         return replace(base, status="held")
 
     def _deliver(
-        self, team: _Team, alert: Alert, recipient: str, now: datetime, dry_run: bool, *,
+        self, team: TeamState, alert: Alert, recipient: str, now: datetime, dry_run: bool, *,
         claim: bool,
     ) -> SentAlert | None:
         text, blocks = self._render(team, alert, recipient)
@@ -230,6 +218,9 @@ class AlertService:
         if self.messenger is None:
             raise RuntimeError("AlertService needs a messenger to send")
         key = (alert.alert_key, alert.level, recipient)
+        if target in self._shut_out:
+            self.store.hold_alert(*key, now + RETRY_AFTER)  # kept for when the bot is invited
+            return replace(base, status="failed")
         try:
             posted = self.messenger.post_message(target, text, blocks)
         except Unavailable as exc:
@@ -239,6 +230,11 @@ class AlertService:
         except IntegrationError as exc:
             # Slack refused it, nothing was posted: a later run retries through the hold queue.
             self.store.hold_alert(*key, now + RETRY_AFTER)
+            if exc.detail == NOT_IN_CHANNEL:  # said once per channel and run, not per alert
+                self._shut_out.add(target)
+                event(log, "alerts.not_in_channel", logging.ERROR, team=team.name,
+                      channel=target, fix=f"/invite @Crosswalk in {target}")
+                return replace(base, status="failed")
             event(log, "alerts.post_failed", logging.ERROR, key=key[0], level=key[1], error=exc)
             return replace(base, status="failed")
         self.store.mark_alert_sent(*key, channel=posted.channel, message_ts=posted.ts, now=now)
@@ -246,7 +242,7 @@ class AlertService:
         return replace(base, status="sent", channel=posted.channel, message_ts=posted.ts)
 
     def _render(
-        self, team: _Team, alert: Alert, recipient: str
+        self, team: TeamState, alert: Alert, recipient: str
     ) -> tuple[str, list[dict[str, Any]]]:
         day_hours = team.flow.calendar.working_day_seconds / 3600.0
         about = alert.about
@@ -264,7 +260,7 @@ class AlertService:
         return unreleased_channel_message(alert, about, tz=team.flow.calendar.timezone,
                                           day_hours=day_hours)
 
-    def _still_current(self, team: _Team, alert: Alert) -> bool:
+    def _still_current(self, team: TeamState, alert: Alert) -> bool:
         """Re-read the subject from the store: is it still waiting?"""
         about = alert.about
         if isinstance(about, OpenHandoff):
@@ -281,7 +277,7 @@ class AlertService:
     # ---- held alerts -----------------------------------------------------------------------
 
     def _deliver_held(
-        self, teams: Sequence[_Team], now: datetime, dry_run: bool
+        self, teams: Sequence[TeamState], now: datetime, dry_run: bool
     ) -> list[SentAlert]:
         owner = {key: (team, alert) for team in teams for key, alert in team.current.items()}
         out: list[SentAlert] = []
@@ -310,7 +306,7 @@ class AlertService:
                    for e in self.store.alert_entries(entry.alert_key))
 
     def _hold_until(
-        self, team: _Team, entry: AlertEntry, alert: Alert, now: datetime
+        self, team: TeamState, entry: AlertEntry, alert: Alert, now: datetime
     ) -> datetime | None:
         """When a due held alert must wait again (snoozed, or outside working hours)."""
         for name in (alert.alert_key, alert.subject):

@@ -34,7 +34,7 @@ from bot.config.types import WEEKDAY_NAMES
 from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
 from bot.core.logs import event
-from bot.core.ports import Messenger
+from bot.core.ports import NOT_IN_CHANNEL, Messenger
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for, snapshot_instant
 from bot.flow.review import target_entries
@@ -308,7 +308,16 @@ class DigestService:
                 note='claim kept'
             )
             raise
-        except IntegrationError:
+        except IntegrationError as exc:
+            if exc.detail == NOT_IN_CHANNEL:
+                # Kept: the catch-up job re-claims it once stale, and posts it then, as soon
+                # as someone has invited the bot.
+                event(log, "digest.not_in_channel", logging.ERROR, team=team, week=week,
+                      channel=channel, fix=f"/invite @Crosswalk in {channel}")
+                raise IntegrationError(exc.service, f"the bot is not in {channel}: invite it "
+                                       f"(/invite @Crosswalk there); the digest of {week} is "
+                                       "posted on the next catch-up after that",
+                                       detail=NOT_IN_CHANNEL) from None
             self.store.release_digest_claim(team, week, self.holder)
             event(
                 log, "digest.post_failed", logging.ERROR, team=team, week=week,

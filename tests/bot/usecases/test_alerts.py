@@ -8,6 +8,7 @@ Bob's Europe/London.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -342,3 +343,26 @@ def test_a_replayed_snooze_press_stores_one_snooze(store: Store, server: SlackSe
         assert conn.exec_driver_sql("SELECT count(*) FROM snoozes").scalar() == 1
     later = svc.snooze(KEY, utc(20, 12), BOB, now=utc(18, 12, 10))  # a new press, minutes on
     assert later.until == utc(20, 12)
+
+
+def test_a_channel_the_bot_is_not_in_is_reported_once_per_run_and_kept(
+    store: Store, server: SlackServer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    for n in range(1, 5):
+        add_handoff(store, f"PAY-{n}", utc(16, 9))  # four channel alerts due at once
+    with server.world.lock:
+        server.world.slack.channels[CHANNEL].members.discard(server.world.slack.bot_user_id)
+    svc = alerts(store, server)
+    with caplog.at_level(logging.INFO):
+        sent = run(svc, utc(18, 10))
+    said = [r for r in caplog.records if r.getMessage() == "alerts.not_in_channel"]
+    assert len(said) == 1 and said[0].fields["channel"] == CHANNEL  # type: ignore[attr-defined]
+    refusals = [r for r in caplog.records if r.getMessage() == "slack.api_error"
+                and r.fields["error"] == "not_in_channel"]  # type: ignore[attr-defined]
+    assert len(refusals) == 1  # the other three channel posts were not even tried
+    assert [a.status for a in sent if a.recipient == LEDGER_CHANNEL] == ["failed"] * 4
+    assert not [r for r in caplog.records if r.getMessage() == "alerts.post_failed"]
+    with server.world.lock:
+        server.world.slack.channels[CHANNEL].members.add(server.world.slack.bot_user_id)
+    run(svc, utc(18, 10, 20))  # past RETRY_AFTER: the kept alerts go out now, once each
+    assert len(top_level(server)) == 4

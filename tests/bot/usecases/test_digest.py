@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.config.settings import parse_settings
-from bot.core.errors import RateLimited, Unavailable
+from bot.core.errors import IntegrationError, RateLimited, Unavailable
 from bot.flow.weeks import IsoWeek
 from bot.slack.render.common import fmt_hours, fmt_working_hours
 from bot.store.db import make_engine
@@ -220,4 +220,24 @@ def test_catch_up_carries_on_past_a_team_whose_channel_fails(
     svc = DigestService(store, messenger(server), parse_settings(data), clock=lambda: NOW)
     outcomes = svc.catch_up(utc(23, 15))
     assert [(o.team, o.status) for o in outcomes] == [("payments", "posted")]
+    assert len(top_level(server)) == 1
+
+
+def test_a_channel_the_bot_is_not_in_keeps_the_claim_until_it_is_invited(
+    store: Store, server: SlackServer,
+) -> None:
+    seed_week(store)
+    with server.world.lock:
+        server.world.slack.channels[CHANNEL].members.discard(server.world.slack.bot_user_id)
+    with pytest.raises(IntegrationError, match="/invite @Crosswalk") as refused:
+        service(store, server).run_due("payments")
+    assert refused.value.detail == "not_in_channel"
+    entry = store.digest_entry("payments", "2026-W47")
+    assert entry is not None and entry.message_ts is None  # claimed, not released
+    with server.world.lock:  # someone invites the bot
+        server.world.slack.channels[CHANNEL].members.add(server.world.slack.bot_user_id)
+    later = DigestService(store, messenger(server), settings(),
+                          clock=lambda: NOW + timedelta(minutes=31))
+    [outcome] = later.catch_up(NOW + timedelta(minutes=31))
+    assert outcome.status == "posted"
     assert len(top_level(server)) == 1
