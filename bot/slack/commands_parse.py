@@ -16,6 +16,7 @@ from bot.slack.render.escape import code, esc
 
 MAX_INPUT = 1000
 MAX_SNOOZE = timedelta(days=30)
+MAX_PAGE = 999
 _KEY = re.compile(r"^[A-Z][A-Z0-9]+-\d{1,10}$", re.ASCII)
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$", re.ASCII)
 _DURATION = re.compile(r"^(\d{1,6})([dhm])$", re.ASCII)
@@ -29,14 +30,14 @@ def usage(command: str = "/crosswalk") -> str:
         [
             f"*Usage:* `{c} &lt;command&gt;`",
             f"• `{c} summary [team] [week] [share]` — the week's numbers (week like 2026-W46)",
-            f"• `{c} handoffs [team]` — handoffs waiting for pickup",
-            f"• `{c} prs [team]` — pull requests waiting for review or release",
-            f"• `{c} releases [team]` — recent releases",
+            f"• `{c} handoffs [team] [page N]` — handoffs waiting for pickup",
+            f"• `{c} prs [team] [page N]` — pull requests waiting for review or release",
+            f"• `{c} releases [team] [page N]` — recent releases",
             f"• `{c} review [team] [share]` — the last 13 weeks against the 13 before, "
             "with the team's targets",
             f"• `{c} item KEY` — one item's journey, e.g. `{c} item PAY-12`",
             f"• `{c} snooze KEY DURATION` — quiet an item's alerts, e.g. `{c} snooze PAY-12 1d`",
-            f"• `{c} teams` — the teams Crosswalk follows",
+            f"• `{c} teams [page N]` — the teams Crosswalk follows",
             f"• `{c} help` — this text",
             "The team defaults to the one whose channel you are in; replies are only visible "
             "to you unless you add `share`.",
@@ -63,23 +64,26 @@ class Summary:
 
 @dataclass(frozen=True, slots=True)
 class Handoffs:
-    """``handoffs [team]``."""
+    """``handoffs [team] [page N]``."""
 
     team: str | None = None
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Prs:
-    """``prs [team]``."""
+    """``prs [team] [page N]``."""
 
     team: str | None = None
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
 class Releases:
-    """``releases [team]``."""
+    """``releases [team] [page N]``."""
 
     team: str | None = None
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +111,9 @@ class Snooze:
 
 @dataclass(frozen=True, slots=True)
 class Teams:
-    """``teams``."""
+    """``teams [page N]``."""
+
+    page: int = 1
 
 
 Command = Help | Summary | Handoffs | Prs | Releases | Review | Item | Snooze | Teams
@@ -134,7 +140,10 @@ def parse(text: str) -> Command | ParseError:
     if verb in ("help", "?"):
         return Help()
     if verb == "teams":
-        return _no_args(Teams(), verb, args)
+        page, rest = _page(args)
+        if isinstance(page, ParseError):
+            return page
+        return _no_args(Teams(page), verb, rest)
     if verb == "summary":
         return _summary(args)
     if verb == "review":
@@ -156,7 +165,21 @@ def _no_args(cmd: Command, verb: str, args: list[str]) -> Command | ParseError:
     return cmd
 
 
+def _page(args: list[str]) -> tuple[int | ParseError, list[str]]:
+    """A trailing ``page N`` (1 to 999), and the words before it."""
+    if len(args) >= 2 and args[-2].lower() == "page":
+        if not args[-1].isdigit() or not 1 <= int(args[-1]) <= MAX_PAGE:
+            return ParseError(f"{code(args[-1])} is not a page; write it like `page 2`."), args
+        return int(args[-1]), args[:-2]
+    if args and args[-1].lower() == "page":
+        return ParseError("`page` needs a number, like `page 2`."), args
+    return 1, args
+
+
 def _team_only(verb: str, args: list[str]) -> Command | ParseError:
+    page, args = _page(args)
+    if isinstance(page, ParseError):
+        return page
     if len(args) > 1:
         return ParseError(f"`{verb}` takes at most one team name (got {code(' '.join(args))}).")
     team = None
@@ -166,8 +189,8 @@ def _team_only(verb: str, args: list[str]) -> Command | ParseError:
             return team_or_error
         team = team_or_error
     if verb == "handoffs":
-        return Handoffs(team)
-    return Prs(team) if verb == "prs" else Releases(team)
+        return Handoffs(team, page)
+    return Prs(team, page) if verb == "prs" else Releases(team, page)
 
 
 def _summary(args: list[str]) -> Command | ParseError:

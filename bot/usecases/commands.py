@@ -37,6 +37,7 @@ from bot.slack.commands_parse import (
     parse,
 )
 from bot.slack.render import commands as r
+from bot.slack.render.common import Page
 from bot.slack.render.escape import code, esc
 from bot.slack.render.review import render_review
 from bot.store.repo import ItemJourney, Store
@@ -139,15 +140,17 @@ class CommandService:
             return _reply(r.render_teams([
                 r.TeamRow(name, t.slack.channel, t.projects, t.repos, has_jira=t.jira is not None)
                 for name, t in self.settings.teams.items()
-            ]))
+            ], page=Page(cmd.page, f"{self.command} teams")))
         if isinstance(cmd, Summary):
             return self._summary(cmd, req, now)
-        if isinstance(cmd, Handoffs):
-            return self._handoffs(self._team(cmd.team, req), now)
-        if isinstance(cmd, Prs):
-            return self._prs(self._team(cmd.team, req), now)
-        if isinstance(cmd, Releases):
-            return self._releases(self._team(cmd.team, req), now)
+        if isinstance(cmd, Handoffs | Prs | Releases):
+            team = self._team(cmd.team, req)
+            page = Page(cmd.page, f"{self.command} {type(cmd).__name__.lower()} {team.name}")
+            if isinstance(cmd, Handoffs):
+                return self._handoffs(team, now, page)
+            if isinstance(cmd, Prs):
+                return self._prs(team, now, page)
+            return self._releases(team, now, page)
         if isinstance(cmd, Review):
             return self._review(cmd, req, now)
         if isinstance(cmd, Item):
@@ -190,7 +193,7 @@ class CommandService:
         found = default_review(self.store, flow, now)
         return _reply(render_review(found, day_hours=_day_hours(flow)), share=cmd.share)
 
-    def _handoffs(self, team: TeamSettings, now: datetime) -> CommandReply:
+    def _handoffs(self, team: TeamSettings, now: datetime, page: Page) -> CommandReply:
         flow = team.to_flow()
         facts = self.store.open_handoffs(team.name)
         items = {i.key: i for i in self.store.work_items([f.item_key for f in facts])}
@@ -203,9 +206,9 @@ class CommandService:
             )
             for f in facts
         ]
-        return _reply(r.render_handoffs(team.name, rows, day_hours=_day_hours(flow)))
+        return _reply(r.render_handoffs(team.name, rows, day_hours=_day_hours(flow), page=page))
 
-    def _prs(self, team: TeamSettings, now: datetime) -> CommandReply:
+    def _prs(self, team: TeamSettings, now: datetime, page: Page) -> CommandReply:
         flow = team.to_flow()
         calendar = calendar_for(flow.calendar)
         rows = [
@@ -218,9 +221,9 @@ class CommandService:
                     calendar.working_seconds(p.merged_at, now) / 3600.0 if p.merged_at else None)
             for p in self.store.merged_unreleased_prs(flow.repos)
         ]
-        return _reply(r.render_prs(team.name, rows, day_hours=_day_hours(flow)))
+        return _reply(r.render_prs(team.name, rows, day_hours=_day_hours(flow), page=page))
 
-    def _releases(self, team: TeamSettings, now: datetime) -> CommandReply:
+    def _releases(self, team: TeamSettings, now: datetime, page: Page) -> CommandReply:
         flow = team.to_flow()
         facts = self.store.releases_published(flow.repos, now - RELEASE_WINDOW, now)
         urls = {(rel.repo, rel.release_id): rel.url
@@ -230,7 +233,7 @@ class CommandService:
                          f.is_hotfix, f.failed, f.failure_reasons)
             for f in facts
         ]
-        return _reply(r.render_releases(team.name, rows, tz=flow.calendar.timezone))
+        return _reply(r.render_releases(team.name, rows, tz=flow.calendar.timezone, page=page))
 
     def _item(self, key: str, now: datetime) -> CommandReply:
         journey = self.store.item_journey(key)

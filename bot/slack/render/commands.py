@@ -11,6 +11,7 @@ from bot.flow.stages import STAGES, StageSegment, stage_shares
 from bot.slack.commands_parse import ParseError, usage
 from bot.slack.render.common import (
     Block,
+    Page,
     bullet_list,
     context,
     dig,
@@ -173,9 +174,10 @@ def render_summary(report: Mapping[str, Any], *, day_hours: float = 8.0) -> Repl
 
 
 def render_handoffs(
-    team: str, rows: Sequence[HandoffRow], *, more_url: str | None = None, day_hours: float = 8.0
+    team: str, rows: Sequence[HandoffRow], *, more_url: str | None = None, day_hours: float = 8.0,
+    page: Page | None = None,
 ) -> Reply:
-    """Handoffs waiting for pickup, oldest first."""
+    """Handoffs waiting for pickup, oldest first, a page at a time."""
     title = f"Handoffs waiting · {esc(team)}"
     if not rows:
         return f"{title}: none.", [section(f"*{title}*\nNothing is waiting for pickup.")]
@@ -185,12 +187,12 @@ def render_handoffs(
         return fmt_working_hours(r.waiting_working_hours, day_hours)
 
     lines = [f"{link(r.url, r.key)} {short(r.summary)} — {wait(r)}" for r in ordered]
-    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
-    return f"{title}: {len(rows)}", [section(body)]
+    return _paged(title, lines, more_url, page)
 
 
 def render_prs(
-    team: str, rows: Sequence[PrRow], *, more_url: str | None = None, day_hours: float = 8.0
+    team: str, rows: Sequence[PrRow], *, more_url: str | None = None, day_hours: float = 8.0,
+    page: Page | None = None,
 ) -> Reply:
     """Pull requests waiting for review or release."""
     title = f"Pull requests · {esc(team)}"
@@ -206,12 +208,12 @@ def render_prs(
         lines.append(
             f"{link(r.url, f'{r.repo}#{r.number}')} {short(r.title)} · {esc(r.state)}{wait}"
         )
-    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
-    return f"{title}: {len(rows)}", [section(body)]
+    return _paged(title, lines, more_url, page)
 
 
 def render_releases(
-    team: str, rows: Sequence[ReleaseRow], *, tz: str = "UTC", more_url: str | None = None
+    team: str, rows: Sequence[ReleaseRow], *, tz: str = "UTC", more_url: str | None = None,
+    page: Page | None = None,
 ) -> Reply:
     """Recent releases, newest first, with failures and their reasons."""
     title = f"Releases · {esc(team)}"
@@ -226,8 +228,20 @@ def render_releases(
                 flags += f" ({esc(', '.join(r.failure_reasons))})"
         label = f"{r.repo} {r.tag}"
         lines.append(f"{link(r.url, label)} — {fmt_when(r.published_at, tz)}{flags}")
-    body = bullet_list(lines, intro=f"*{title}* ({len(rows)})", more_url=more_url)
-    return f"{title}: {len(rows)}", [section(body)]
+    return _paged(title, lines, more_url, page)
+
+
+def _paged(title: str, lines: list[str], more_url: str | None, page: Page | None) -> Reply:
+    """One page of a list reply, with the page line when there are more."""
+    page = page or Page()
+    shown, pages = page.of(lines)
+    body = bullet_list(shown or ["_(no entries on this page)_"], intro=f"*{title}* ({len(lines)})",
+                       more_url=more_url)
+    blocks = [section(body)]
+    footer = page.footer(pages)
+    if footer is not None:
+        blocks.append(footer)
+    return f"{title}: {len(lines)}", blocks
 
 
 def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0) -> Reply:
@@ -304,21 +318,30 @@ def _stage_timeline(j: ItemJourney, tz: str) -> str:
     return bullet_list(lines, intro=intro, max_items=12) + (f"\n_{total}_" if total else "")
 
 
-def render_teams(rows: Sequence[TeamRow]) -> Reply:
-    """The teams Crosswalk follows."""
+SHOWN_REPOS = 3  # per team in the teams list; the rest are counted
+
+
+def render_teams(rows: Sequence[TeamRow], *, page: Page | None = None) -> Reply:
+    """The teams Crosswalk follows, a page at a time, each with a few of its repositories."""
     if not rows:
         return "No teams configured.", [section("No teams are configured.")]
+
     def jira(t: TeamRow) -> str:
         if not t.has_jira:
             return "no Jira"
         return f"Jira {esc(', '.join(t.projects) or 'custom JQL')}"
 
-    lines = [
-        f"*{esc(t.name)}* — {channel_ref(t.channel)} · {jira(t)}"
-        f" · {esc(', '.join(t.repos) or 'no repos')}"
-        for t in rows
-    ]
-    return f"{len(rows)} teams", [section(bullet_list(lines, intro="*Teams*"))]
+    def repos(t: TeamRow) -> str:
+        if not t.repos:
+            return "no repos"
+        more = len(t.repos) - SHOWN_REPOS
+        named = esc(", ".join(t.repos[:SHOWN_REPOS]))
+        return f"{named} (+{more} more)" if more > 0 else named
+
+    lines = [f"*{esc(t.name)}* — {channel_ref(t.channel)} · {jira(t)} · {repos(t)}"
+             for t in rows]
+    _, blocks = _paged("Teams", lines, None, page)
+    return f"{len(rows)} teams", blocks
 
 
 def render_snoozed(key: str, duration: timedelta, until: datetime, *, tz: str = "UTC") -> Reply:

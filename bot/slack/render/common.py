@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.slack.render.escape import esc, link
 
 Block = dict[str, Any]
+T = TypeVar("T")
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -205,3 +207,33 @@ def target_line(entry: Mapping[str, Any], day_hours: float = 8.0) -> str:
     actual = fmt_target_value(name, entry.get("actual"), day_hours)
     verdict = "✅ met" if entry.get("met") else "❌ not met"
     return f"{TARGET_LABELS.get(name, esc(name))} ≤ {target}: {actual} {verdict}"
+
+
+PAGE_SIZE = 15  # list items per reply page: a page always fits one section
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """Which page of a long list a reply shows, and the command that shows the others."""
+
+    number: int = 1
+    command: str = ""  # e.g. "/crosswalk handoffs payments": "page N" is appended
+    size: int = PAGE_SIZE
+
+    def of(self, items: Sequence[T]) -> tuple[list[T], int]:
+        """This page's items, and how many pages there are (at least 1)."""
+        pages = max(1, -(-len(items) // self.size))
+        start = (self.number - 1) * self.size
+        return list(items[start:start + self.size]), pages
+
+    def footer(self, pages: int) -> Block | None:
+        """ "Page 2 of 4 · `/crosswalk handoffs payments page 3` for the next"; None: one page."""
+        if pages <= 1 and self.number == 1:
+            return None
+        if self.number > pages:
+            return context(f"There {'is' if pages == 1 else 'are'} only {pages} "
+                           f"page{'' if pages == 1 else 's'}: `{esc(self.command)} page {pages}` "
+                           "shows the last")
+        nxt = (f" · `{esc(self.command)} page {self.number + 1}` for the next"
+               if self.number < pages and self.command else "")
+        return context(f"Page {self.number} of {pages}{nxt}")

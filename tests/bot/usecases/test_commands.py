@@ -163,3 +163,9 @@ def test_review_answers_with_before_and_now(app: Crosswalk) -> None:
 
 def test_edge_weeks_get_a_reply_not_silence(app: Crosswalk) -> None:
     assert "outside the years 1971-9998" in ask(app.commands, "summary 0000-W01")
+
+
+def test_list_replies_page_and_name_the_command_for_the_next(app: Crosswalk) -> None:
+    answer = ask(app.commands, "handoffs page 2")
+    assert "There is only 1 page: `/crosswalk handoffs payments page 1` shows the last" in answer
+    assert "Handoffs waiting · payments" in ask(app.commands, "handoffs payments page 1")

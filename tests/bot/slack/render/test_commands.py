@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from slack_sdk.models.blocks import Block
+
 from bot.slack.commands_parse import USAGE
 from bot.slack.render.commands import (
     HandoffRow,
@@ -25,6 +27,7 @@ from bot.slack.render.commands import (
     render_summary,
     render_teams,
 )
+from bot.slack.render.common import Page
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 HOSTILE = "<!here> & <https://evil.example|x>"
@@ -111,14 +114,25 @@ def test_handoffs_list_oldest_first_and_escaped() -> None:
     )
 
 
-def test_long_handoff_list_ends_with_and_n_more_link() -> None:
+def test_a_long_handoff_list_pages_instead_of_being_cut() -> None:
     rows = [HandoffRow(f"PAY-{i}", "y" * 200, f"https://j/PAY-{i}", float(i)) for i in range(100)]
-    _, blocks = render_handoffs("payments", rows, more_url="https://j/search?jql=waiting")
-    body = section_text(blocks)
-    assert len(body) <= 3000
-    assert body.endswith("more>")
-    shown = body.count("\n• ")
-    assert f"…<https://j/search?jql=waiting|and {100 - shown} more>" in body
+    command = "/crosswalk handoffs payments"
+    _, first = render_handoffs("payments", rows, page=Page(1, command))
+    body = section_text(first)
+    assert len(body) <= 3000 and body.startswith("*Handoffs waiting · payments* (100)")
+    assert body.count("\n• ") == 15 and "PAY-99|" in body and "PAY-84|" not in body
+    assert first[-1]["elements"][0]["text"] == (
+        "Page 1 of 7 · `/crosswalk handoffs payments page 2` for the next")
+    _, last = render_handoffs("payments", rows, page=Page(7, command))
+    assert section_text(last).count("\n• ") == 10 and "PAY-0|" in section_text(last)
+    assert last[-1]["elements"][0]["text"] == "Page 7 of 7"
+    _, beyond = render_handoffs("payments", rows, page=Page(9, command))
+    assert beyond[-1]["elements"][0]["text"] == (
+        "There are only 7 pages: `/crosswalk handoffs payments page 7` shows the last")
+    every = {line.split("|")[0] for n in range(1, 8)
+             for line in section_text(render_handoffs("payments", rows, page=Page(n, command))[1])
+             .splitlines()[1:]}
+    assert len(every) == 100  # every item on exactly one page
 
 
 def test_prs_list_shows_state_and_wait() -> None:
@@ -221,7 +235,7 @@ def test_teams_list_links_channel_ids() -> None:
         ]
     )
     assert section_text(blocks).splitlines() == [
-        "*Teams*",
+        "*Teams* (2)",
         "• *payments* — <#C0PAY> · Jira PAY · acme/api, acme/web",
         "• *web* — #web · Jira custom JQL · no repos",
     ]
@@ -239,3 +253,19 @@ def test_teams_list_says_no_jira_for_a_github_only_team() -> None:
     # Regression (review of #6): a GitHub-only team was shown as "Jira custom JQL".
     _, blocks = render_teams([TeamRow("infra", "C0INF", (), ("acme/infra",), has_jira=False)])
     assert section_text(blocks).splitlines()[1] == "• *infra* — <#C0INF> · no Jira · acme/infra"
+
+
+def test_sixty_teams_of_forty_repositories_stay_readable() -> None:
+    rows = [TeamRow(f"team{n:02d}", f"C0T{n:04d}", (f"T{n:02d}",),
+                    tuple(f"acme/repo-{n}-{k}" for k in range(40))) for n in range(60)]
+    _, blocks = render_teams(rows, page=Page(1, "/crosswalk teams"))
+    lines = section_text(blocks).splitlines()
+    assert lines[0] == "*Teams* (60)" and len(lines) == 16
+    assert lines[1] == ("• *team00* — <#C0T0000> · Jira T00 · acme/repo-0-0, acme/repo-0-1, "
+                        "acme/repo-0-2 (+37 more)")
+    footer = blocks[-1]["elements"][0]["text"]
+    assert footer == "Page 1 of 4 · `/crosswalk teams page 2` for the next"
+    for block in blocks:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()
