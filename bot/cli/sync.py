@@ -64,14 +64,21 @@ def sync(cli: CliContext, team: str | None) -> None:
 
 
 class Bars:
-    """One tqdm bar per team and source on stderr: items, requests and budget left."""
+    """One tqdm bar per team and source on stderr: items, requests and budget left.
 
-    def __init__(self) -> None:
+    Only on a terminal: redirected to a file or a log collector, stderr carries the JSON log
+    lines (``sync.page_committed`` says the same), never a bar's carriage returns.
+    """
+
+    def __init__(self, enabled: bool | None = None) -> None:
         self.bars: dict[tuple[str, str], Any] = {}  # tqdm bars
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
 
     def __call__(
         self, team: str, source: str, items: int, requests: int, remaining: int | None
     ) -> None:
+        if not self.enabled:
+            return
         bar = self.bars.get((team, source))
         if bar is None:
             bar = tqdm(desc=f"{team} {source}", unit=" items", file=sys.stderr, leave=True,

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bot.cli.main import main
+from bot.cli.sync import Bars
 from bot.config.env import DESCRIPTIONS, Env
 from bot.sync.clients import clients_for
 from integrations.sandbox.generator.organisation import generate
@@ -47,7 +48,10 @@ def test_backfill_then_sync_print_what_changed_and_the_requests_per_team_and_sou
     payments = next(line for line in lines if line.startswith("payments") and "github" in line)
     assert "prs=" in payments and "requests=" in payments
     assert lines[-1].startswith("total: ") and "0 deferred, 0 failed" in lines[-1]
-    assert "payments jira" in filled.stderr and "requests=" in filled.stderr  # progress bars
+    # stderr is not a terminal here: no progress bar, only whole JSON log lines.
+    assert "\r" not in filled.stderr and "\x1b[" not in filled.stderr
+    assert all(line.startswith("{") and line.endswith("}")
+               for line in filled.stderr.splitlines() if line)
 
     again = run(box, tmp_path, "sync", "--team", "checkout")
     assert again.exit_code == 0, again.output
@@ -149,3 +153,17 @@ def test_ctrl_c_stops_a_backfill_that_a_rerun_completes(box: Sandbox, tmp_path: 
 def box_env(box: Sandbox) -> Env:
     """The bot's environment for ``box``."""
     return Env.from_mapping(box.env())
+
+
+def test_on_a_terminal_the_backfill_shows_a_bar_per_team_and_source(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bars = Bars(enabled=True)
+    bars("payments", "jira", 120, 3, 4990)
+    bars("payments", "jira", 240, 5, 4980)
+    bars.close()
+    err = capsys.readouterr().err
+    assert "payments jira" in err and "240" in err and "requests=5" in err
+    quiet = Bars(enabled=False)
+    quiet("payments", "jira", 120, 3, None)
+    assert capsys.readouterr().err == ""
