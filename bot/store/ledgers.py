@@ -340,6 +340,13 @@ class LedgersMixin(StoreBase):
         """Hold a claimed, unsent alert until the recipient's next working hour."""
         return self._alert_update((alert_key, level, recipient), conn, held_until=until)
 
+    def settle_unknown_alert(
+        self, alert_key: str, level: int, recipient: str, *, conn: Connection | None = None
+    ) -> bool:
+        """Leave a claimed alert whose post had an unknown outcome claimed and no longer held:
+        it may have landed, so no run sends it again."""
+        return self._alert_update((alert_key, level, recipient), conn, held_until=None)
+
     def acknowledge_alert(
         self, alert_key: str, by_user: str, now: datetime, *, conn: Connection | None = None
     ) -> int:

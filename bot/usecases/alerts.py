@@ -224,7 +224,9 @@ class AlertService:
         try:
             posted = self.messenger.post_message(target, text, blocks)
         except Unavailable as exc:
-            # The outcome is unknown: the claim stays, so this level is never sent twice.
+            # The outcome is unknown: the claim stays (and a held DM is held no more), so
+            # this level is never sent twice.
+            self.store.settle_unknown_alert(*key)
             event(log, "alerts.outcome_unknown", logging.ERROR, key=key[0], level=key[1], error=exc)
             return replace(base, status="failed")
         except IntegrationError as exc:

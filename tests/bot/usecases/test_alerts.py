@@ -366,3 +366,17 @@ def test_a_channel_the_bot_is_not_in_is_reported_once_per_run_and_kept(
         server.world.slack.channels[CHANNEL].members.add(server.world.slack.bot_user_id)
     run(svc, utc(18, 10, 20))  # past RETRY_AFTER: the kept alerts go out now, once each
     assert len(top_level(server)) == 4
+
+
+def test_a_held_dm_whose_answer_was_lost_is_not_sent_again(
+    store: Store, server: SlackServer,
+) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    svc = alerts(store, server)
+    run(svc, utc(18, 16, 30))  # Carol's DM is held to her morning
+    server.fail_next(1, 503, path_prefix="/api/chat.postMessage")  # the outcome is unknown
+    [lost] = run(svc, utc(19, 3, 45))
+    assert (lost.recipient, lost.status) == (CAROL, "failed")
+    assert run(svc, utc(19, 4)) == [] and run(svc, utc(19, 6)) == []  # never re-sent
+    [entry] = [e for e in store.alert_entries(KEY) if e.recipient == CAROL]
+    assert entry.sent_at is None and entry.held_until is None  # claimed, settled as unknown
