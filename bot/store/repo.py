@@ -7,11 +7,11 @@ from bot.store.histories import HistoriesMixin
 from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
 from bot.store.lookups import ItemJourney, LookupsMixin
 from bot.store.people import PeopleMixin, SlackUser, Snooze
-from bot.store.windows import WindowsMixin
+from bot.store.team_windows import TeamWindowsMixin
 
 
 class Store(
-    LookupsMixin, FactsMixin, WindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin
+    LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin
 ):
     """Repository over one Engine: ``Store(make_engine(url))``.
 

@@ -19,7 +19,8 @@ from bot.store import tables as t
 from bot.store.db import UTCDateTime
 
 T = TypeVar("T")
-Statements = dict[bool, Select[Any]]  # by "filtered by team in SQL", as in bot.store.windows
+# By "filtered by team in SQL", as in bot.store.windows: a SELECT or a UNION of them.
+Statements = dict[bool, Any]
 
 LONG_WINDOW = timedelta(days=21)
 
@@ -42,7 +43,7 @@ def through_items(table: Any, key_column: Any, time_column: Any) -> Select[Any]:
     return stmt.where(unindexed >= _START, unindexed < _END)
 
 
-def long(stmts: Statements, through: Select[Any], start: datetime, end: datetime) -> Statements:
+def long(stmts: Statements, through: Any, start: datetime, end: datetime) -> Statements:
     """``stmts``, with the few-teams statement read through the items for a long window."""
     return {True: through, False: stmts[False]} if end - start >= LONG_WINDOW else stmts
 

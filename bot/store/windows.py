@@ -60,7 +60,7 @@ _P, _R = t.pr_facts.c, t.release_facts.c
 # ``IN`` list SQLite drove the join from each team's items instead of the time index.
 FEW_TEAMS = 5
 
-Statements = dict[bool, Select[Any]]  # by "filtered by team in SQL"
+Statements = dict[bool, Any]  # by "filtered by team in SQL": a SELECT, or a UNION of them
 
 
 def _of_teams(table: Any, key_column: Any, filtered: bool) -> Select[Any]:
@@ -138,6 +138,12 @@ _HANDOFFS_ENDED = _both(
 )
 _HANDOFFS_STARTED_LONG = through_items(t.handoff_facts, _H.item_key, _H.started_at)
 _HANDOFFS_ENDED_LONG = through_items(t.handoff_facts, _H.item_key, _H.ended_at)
+# Begun or ended in the window, each once: the handoff reads of a report in one statement.
+_HANDOFFS_TOUCHING = {
+    f: union(_HANDOFFS_STARTED[f].order_by(None), _HANDOFFS_ENDED[f].order_by(None))
+    for f in (True, False)
+}
+_HANDOFFS_TOUCHING_LONG = union(_HANDOFFS_STARTED_LONG, _HANDOFFS_ENDED_LONG)
 _ITEMS_DELIVERED_LONG = through_items(t.item_facts, _F.item_key, _F.delivered_at)
 _HANDOFFS_WAITING = _both(_waiting)
 _HANDOFFS_WAITING_OF_ITEMS = _waiting_of_team_items()
@@ -227,6 +233,14 @@ class WindowsMixin(StoreBase):
         stmts = long(_HANDOFFS_ENDED, _HANDOFFS_ENDED_LONG, start, end)
         return sort(self._by_team(stmts, teams, window, to_handoff, conn), by_ended)
 
+    def handoffs_touching_by_team(
+        self, teams: Collection[str], start: datetime, end: datetime, *, conn: Conn = None
+    ) -> dict[str, list[HandoffFact]]:
+        """Handoffs of each of ``teams`` begun or ended in ``[start, end)``, each once."""
+        window = {"start": start, "end": end}
+        stmts = long(_HANDOFFS_TOUCHING, _HANDOFFS_TOUCHING_LONG, start, end)
+        return sort(self._by_team(stmts, teams, window, to_handoff, conn), by_started)
+
     def handoffs_waiting_by_team(
         self,
         teams: Collection[str],
@@ -293,49 +307,6 @@ class WindowsMixin(StoreBase):
         with self._use(conn, write=False) as c:
             rows = c.execute(_FIRST_RELEASE_BY_REPO, {"repos": sorted(repos)})
             return {row.repo: row.first for row in rows if isinstance(row.first, datetime)}
-
-    # ------------------------------------------------------------------ one team
-
-    def handoffs_started(
-        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
-    ) -> list[HandoffFact]:
-        """Handoffs of ``team`` that began in ``[start, end)``."""
-        return self.handoffs_started_by_team([team], start, end, conn=conn)[team]
-
-    def handoffs_ended(
-        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
-    ) -> list[HandoffFact]:
-        """Handoffs of ``team`` that ended (picked up, returned, withdrawn) in ``[start, end)``."""
-        return self.handoffs_ended_by_team([team], start, end, conn=conn)[team]
-
-    def handoffs_waiting_at(
-        self, team: str, at: datetime, *, conn: Conn = None
-    ) -> list[HandoffFact]:
-        """Handoffs of ``team`` begun before ``at`` and not ended before it; oldest first."""
-        return self.handoffs_waiting_by_team([team], at, conn=conn)[team]
-
-    def spans_at(
-        self,
-        team: str,
-        at: datetime,
-        statuses: Collection[str],
-        *,
-        conn: Conn = None,
-    ) -> list[StatusSpan]:
-        """Status spans of ``team``'s items in one of ``statuses`` just before ``at`` (WIP)."""
-        return self.spans_by_team({team: statuses}, at, conn=conn)[team]
-
-    def items_delivered(
-        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
-    ) -> list[ItemFact]:
-        """Item facts of ``team`` delivered in ``[start, end)``."""
-        return self.items_delivered_by_team([team], start, end, conn=conn)[team]
-
-    def incidents_resolved(
-        self, team: str, start: datetime, end: datetime, *, conn: Conn = None
-    ) -> list[IncidentFact]:
-        """Incident facts of ``team`` resolved in ``[start, end)``."""
-        return self.incidents_resolved_by_team([team], start, end, conn=conn)[team]
 
     # ------------------------------------------------------------------ repository reads
 

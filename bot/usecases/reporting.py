@@ -117,8 +117,8 @@ def _load_all(
     repos = sorted({repo for f in flows for repo in f.repos})
     start, end = min(w.start for w in windows), max(w.end for w in windows)
     first_at, last_at = min(w.at for w in windows), max(w.at for w in windows)
-    started = store.handoffs_started_by_team(names, start, end, conn=conn)
-    ended = store.handoffs_ended_by_team(names, start, end, conn=conn)
+    # One read for both handoff windows: each team keeps those of its own window (below).
+    started = ended = store.handoffs_touching_by_team(names, start, end, conn=conn)
     waiting = store.handoffs_waiting_by_team(names, first_at, until=last_at, conn=conn)
     statuses = {f.name: f.workflow.started for f in flows}
     spans = store.spans_by_team(statuses, first_at, until=last_at, conn=conn)

@@ -134,6 +134,16 @@ READS: dict[str, tuple[Callable[[Store], Any], str]] = {
         lambda s: s.items_delivered("payments", END - timedelta(days=91), END),
         "sqlite_autoindex_item_facts_1",
     ),
+    # Both handoff windows of a report in one UNION: a week by the time indexes, a
+    # quarter through the team's items.
+    "handoffs_touching_by_team": (
+        lambda s: s.handoffs_touching_by_team(TEAMS, WEEK, END),
+        "ix_handoff_facts_ended_at_item_key",
+    ),
+    "handoffs_touching_over_a_quarter": (
+        lambda s: s.handoffs_touching_by_team(["payments"], END - timedelta(days=91), END),
+        "sqlite_autoindex_handoff_facts_1",
+    ),
     # The four PR windows of a report in one UNION: each part searches its own index.
     "prs_touching": (
         lambda s: s.prs_touching(REPOS, END - timedelta(days=91), END),

@@ -193,6 +193,7 @@ def test_many_team_reads_equal_the_one_team_reads(store: Store) -> None:
         waiting = store.handoffs_waiting_by_team(teams, at)
         started = store.handoffs_started_by_team(teams, start, at)
         ended = store.handoffs_ended_by_team(teams, start, at)
+        touching = store.handoffs_touching_by_team(teams, start, at)
         delivered = store.items_delivered_by_team(teams, start, at)
         resolved = store.incidents_resolved_by_team(teams, start, at)
         statuses = {team: {"A", "B"} if n % 2 else {"C"} for n, team in enumerate(teams)}
@@ -202,6 +203,10 @@ def test_many_team_reads_equal_the_one_team_reads(store: Store) -> None:
             assert waiting[team] == store.handoffs_waiting_at(team, at)
             assert started[team] == store.handoffs_started(team, start, at)
             assert ended[team] == store.handoffs_ended(team, start, at)
+            both = {(h.item_key, h.seq) for h in started[team] + ended[team]}
+            assert sorted((h.item_key, h.seq) for h in touching[team]) == sorted(both)
+            one = store.handoffs_touching_by_team([team], start, at)[team]
+            assert sorted(one, key=_by_start) == sorted(touching[team], key=_by_start)
             assert delivered[team] == store.items_delivered(team, start, at)
             assert resolved[team] == store.incidents_resolved(team, start, at)
             assert spans[team] == store.spans_at(team, at, statuses[team])
