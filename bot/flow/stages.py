@@ -96,19 +96,23 @@ class StageSegment:
         return (self.end - self.start) / timedelta(hours=1)
 
 
+def _utc(t: datetime) -> datetime:
+    return t if t.tzinfo is UTC else t.astimezone(UTC)  # the store's are UTC already
+
+
 def _pieces(
     item: ItemTimeline, handoff: Collection[str], returned: Collection[str]
 ) -> Iterable[StageSegment]:
-    first, last = item.first_handoff_at.astimezone(UTC), item.delivered_at.astimezone(UTC)
+    first, last = _utc(item.first_handoff_at), _utc(item.delivered_at)
     if last <= first:
         return
     # The stage can only change at a status change or a PR event: cut the span there.
     cuts = {first, last}
     for span in item.spans:
-        cuts.update(t.astimezone(UTC) for t in (span.start, span.end) if t is not None)
+        cuts.update(_utc(t) for t in (span.start, span.end) if t is not None)
     for pr in item.prs:
         events = (pr.opened_at, pr.merged_at, pr.closed_at)
-        cuts.update(t.astimezone(UTC) for t in events if t is not None)
+        cuts.update(_utc(t) for t in events if t is not None)
     # In UTC: two datetimes of one ZoneInfo compare and subtract by wall clock.
     points = sorted(t for t in cuts if first <= t <= last)
     for a, b in pairwise(points):
