@@ -49,6 +49,7 @@ from bot.slack.render.digest import (
     render_digest,
 )
 from bot.store.repo import Store
+from bot.usecases.claims import claim_or_take_over
 from bot.usecases.reporting import recent_reports, team_report
 from bot.usecases.schedule import DigestSlot, last_due, missed_digests
 
@@ -281,19 +282,16 @@ class DigestService:
         return DigestOutcome(team, week, status, channel=channel, message_ts=ts)
 
     def _claim(self, team: str, week: str, now: datetime) -> bool:
-        if self.store.claim_digest(team, week, self.holder, now):
-            return True
-        entry = self.store.digest_entry(team, week)
-        if entry is None or entry.message_ts or now - entry.claimed_at < self.stale_after:
-            return False
-        # A stale claim with no message: its run died or lost Slack's answer. Releasing by the
-        # old holder's name and re-claiming lets exactly one of several racing runs win.
-        if self.store.release_digest_claim(team, week, entry.claimed_by):
-            event(
-                log, "digest.stale_claim_released", logging.WARNING, team=team, week=week,
-                holder=entry.claimed_by
-            )
-        return self.store.claim_digest(team, week, self.holder, now)
+        claimed, released = claim_or_take_over(
+            lambda: self.store.claim_digest(team, week, self.holder, now),
+            lambda: self.store.digest_entry(team, week),
+            lambda holder: self.store.release_digest_claim(team, week, holder),
+            now, self.stale_after,
+        )
+        if released is not None:
+            event(log, "digest.stale_claim_released", logging.WARNING, team=team, week=week,
+                  holder=released)
+        return claimed
 
     def _post_claimed(
         self, team: str, week: str, channel: str, composed: _Composed, now: datetime

@@ -28,6 +28,7 @@ from bot.flow.review import build_review, default_periods, scheduled_periods
 from bot.slack.render.chart import render_review_chart
 from bot.slack.render.review import render_review
 from bot.store.repo import Store
+from bot.usecases.claims import claim_or_take_over
 from bot.usecases.digest import STALE_CLAIM
 from bot.usecases.reporting import team_reports
 from bot.usecases.schedule import ReviewSlot
@@ -161,14 +162,13 @@ class ReviewService:
         return ReviewOutcome(team, key, "posted", posted.channel, posted.ts)
 
     def _claim(self, team: str, key: str, now: datetime) -> bool:
-        if self.store.claim_review(team, key, self.holder, now):
-            return True
-        entry = self.store.review_entry(team, key)
-        if entry is None or entry.message_ts or now - entry.claimed_at < self.stale_after:
-            return False
-        # A stale claim without a message: its run died. Exactly one racing run re-claims.
-        self.store.release_review_claim(team, key, entry.claimed_by)
-        return self.store.claim_review(team, key, self.holder, now)
+        claimed, _ = claim_or_take_over(
+            lambda: self.store.claim_review(team, key, self.holder, now),
+            lambda: self.store.review_entry(team, key),
+            lambda holder: self.store.release_review_claim(team, key, holder),
+            now, self.stale_after,
+        )
+        return claimed
 
     def _attach_chart(
         self, review: Mapping[str, Any], channel: str, ts: str, day_hours: float, key: str
