@@ -3,7 +3,14 @@
 - nothing outside ``integrations/`` imports ``jira``, ``github`` or ``httpx``;
 - nothing outside the Slack surfaces (``bot/slack/``) imports ``slack_bolt`` or ``slack_sdk``;
 - ``bot/flow`` imports only the standard library, ``holidays`` and ``bot.flow`` itself;
-- nothing below the CLI (``bot/cli*.py``) reads the process environment.
+- ``bot/core`` imports only ``bot.core`` and ``bot.flow`` of the project;
+- ``bot/render`` (Block Kit and charts, pure) imports only ``bot.render`` and ``bot.flow``
+  of the project, and no vendor library but matplotlib and numpy;
+- the inner rings (core, config, flow, render, store, sync, use-cases) never import the
+  surfaces (``bot.slack``, ``bot.cli``) or the composition root (``bot.app``);
+- the sandbox imports nothing of ``bot`` but ``bot.flow`` (only its test oracle,
+  ``integrations/sandbox/expected.py``, still does; moving it is open);
+- nothing below the CLI (``bot/cli/``) reads the process environment.
 """
 
 from __future__ import annotations
@@ -20,6 +27,10 @@ PACKAGES = ("bot", "integrations")
 ADAPTER_ONLY = frozenset({"jira", "github", "httpx"})
 SLACK_ONLY = frozenset({"slack_bolt", "slack_sdk"})
 FLOW_THIRD_PARTY = frozenset({"holidays"})
+RENDER_THIRD_PARTY = frozenset({"matplotlib", "numpy"})
+INNER = ("bot/core", "bot/config", "bot/flow", "bot/render", "bot/store", "bot/sync",
+         "bot/usecases")
+SURFACES = ("bot.slack", "bot.cli", "bot.app")
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,31 @@ def violations(root: Path) -> list[str]:
                     )
                     if not allowed:
                         found.append(f"{where}: bot/flow imports {imp.module}")
+                found += _ring_rules(path, root, imp, where)
+    return found
+
+
+def _project(module: str, *packages: str) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in packages)
+
+
+def _ring_rules(path: Path, root: Path, imp: Import, where: str) -> list[str]:
+    top, module = _top(imp.module), imp.module
+    found = []
+    if _within(path, root, "bot/core") and top == "bot" and not _project(
+            module, "bot.core", "bot.flow"):
+        found.append(f"{where}: bot/core imports {module}")
+    if _within(path, root, "bot/render"):
+        if top == "bot" and not _project(module, "bot.render", "bot.flow"):
+            found.append(f"{where}: bot/render imports {module}")
+        elif top not in sys.stdlib_module_names and top not in RENDER_THIRD_PARTY | {"bot"}:
+            found.append(f"{where}: bot/render imports {module}")
+    if any(_within(path, root, ring) for ring in INNER) and _project(module, *SURFACES):
+        found.append(f"{where}: an inner ring imports the surface {module}")
+    sandbox = _within(path, root, "integrations/sandbox")
+    oracle = path.relative_to(root).as_posix() == "integrations/sandbox/expected.py"
+    if sandbox and not oracle and top == "bot" and not _project(module, "bot.flow"):
+        found.append(f"{where}: the sandbox imports {module}")
     return found
 
 
@@ -165,7 +201,9 @@ def test_checker_flags_a_forbidden_import_added_to_a_temporary_tree(tmp_path: Pa
             "integrations/github/poll.py": "import github.PullRequest\n",
         },
     )
-    assert violations(root) == [
+    # Run first: the rules of the flow ring and the vendors, as before.
+    assert [v for v in violations(root) if "inner ring" not in v and "bot/core" not in v
+            and "bot/render" not in v and "sandbox" not in v] == [
         "bot/flow/metrics.py:5: bot/flow imports bot.store",
         "bot/flow/metrics.py:6: bot/flow imports bot.config.settings.Settings",
         "bot/flow/metrics.py:8: imports github.Github outside integrations/",
@@ -186,3 +224,32 @@ def test_a_clean_temporary_tree_has_no_violations(tmp_path: Path) -> None:
         },
     )
     assert violations(root) == []
+
+
+def test_each_ring_rule_catches_a_planted_violation(tmp_path: Path) -> None:
+    root = _tree(
+        tmp_path,
+        {
+            "bot/core/ports.py": "from bot.store import Store\nfrom bot.flow import model\n",
+            "bot/render/digest.py": (
+                "from bot.usecases.digest import x\nimport sqlalchemy\n"
+                "import matplotlib\nfrom bot.flow import stages\n"
+            ),
+            "bot/usecases/home.py": "from bot.slack.client import Messenger\n",
+            "bot/sync/engine.py": "import bot.cli.main\n",
+            "bot/store/repo.py": "from bot.app import Crosswalk\n",
+            "integrations/sandbox/runner.py": "from bot.config.settings import Settings\n",
+            "integrations/sandbox/expected.py": "from bot.flow.linking import extract_keys\n",
+            "integrations/sandbox/world.py": "from bot.flow.model import WorkItem\n",
+            "bot/slack/app.py": "from bot.usecases.alerts import AlertService\n",
+        },
+    )
+    assert violations(root) == [
+        "bot/core/ports.py:1: bot/core imports bot.store.Store",
+        "bot/render/digest.py:1: bot/render imports bot.usecases.digest.x",
+        "bot/render/digest.py:2: bot/render imports sqlalchemy",
+        "bot/store/repo.py:1: an inner ring imports the surface bot.app.Crosswalk",
+        "bot/sync/engine.py:1: an inner ring imports the surface bot.cli.main",
+        "bot/usecases/home.py:1: an inner ring imports the surface bot.slack.client.Messenger",
+        "integrations/sandbox/runner.py:1: the sandbox imports bot.config.settings.Settings",
+    ]

@@ -25,8 +25,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.errors import AuthError, IntegrationError
 from bot.core.logs import event
+from bot.render.alerts import ACK_ACTION, SNOOZE_ACTION
 from bot.slack.client import AUTH_ERRORS
-from bot.slack.render.alerts import ACK_ACTION, SNOOZE_ACTION
 from bot.usecases.alert_outcomes import ClickedMessage
 from bot.usecases.commands import CommandRequest
 

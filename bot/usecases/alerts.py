@@ -43,7 +43,7 @@ from bot.flow.alerts import (
     recipient_calendars,
 )
 from bot.flow.report import calendar_for
-from bot.slack.render.alerts import (
+from bot.render.alerts import (
     handoff_channel_message,
     handoff_dm,
     mark_acknowledged,

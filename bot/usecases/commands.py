@@ -22,7 +22,8 @@ from bot.flow.derive import first_human_review
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for
 from bot.flow.stages import ItemTimeline, StageSegment, stage_segments
-from bot.slack.commands_parse import (
+from bot.render import commands as r
+from bot.render.commands_parse import (
     Command,
     Handoffs,
     Help,
@@ -36,10 +37,9 @@ from bot.slack.commands_parse import (
     Teams,
     parse,
 )
-from bot.slack.render import commands as r
-from bot.slack.render.common import Page
-from bot.slack.render.escape import code, esc
-from bot.slack.render.review import render_review
+from bot.render.common import Page
+from bot.render.escape import code, esc
+from bot.render.review import render_review
 from bot.store.repo import ItemJourney, Store
 from bot.usecases.alert_outcomes import ClickedMessage
 from bot.usecases.alerts import AlertService, subject_of

@@ -40,8 +40,8 @@ from bot.flow.report import calendar_for, snapshot_instant
 from bot.flow.review import target_entries
 from bot.flow.trend import dora
 from bot.flow.weeks import IsoWeek, current_week
-from bot.slack.render.chart import WeekPoint, render_chart
-from bot.slack.render.digest import (
+from bot.render.chart import WeekPoint, render_chart
+from bot.render.digest import (
     Acknowledgement,
     DoraLevels,
     Trend,

@@ -21,7 +21,7 @@ from bot.core.ports import HomeMessenger
 from bot.flow.periods import Period
 from bot.flow.report import calendar_for
 from bot.flow.review import target_entries
-from bot.slack.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
+from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
 from bot.store.repo import Store
 from bot.usecases.commands import team_user_ids
 from bot.usecases.people import People

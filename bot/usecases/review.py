@@ -25,8 +25,8 @@ from bot.core.ports import Messenger
 from bot.flow.model import TeamFlow
 from bot.flow.periods import Period
 from bot.flow.review import build_review, default_periods, scheduled_periods
-from bot.slack.render.chart import render_review_chart
-from bot.slack.render.review import render_review
+from bot.render.chart import render_review_chart
+from bot.render.review import render_review
 from bot.store.repo import Store
 from bot.usecases.claims import claim_or_take_over
 from bot.usecases.digest import STALE_CLAIM

@@ -16,7 +16,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack.render.alerts import SNOOZE_ACTION
+from bot.render.alerts import SNOOZE_ACTION
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.slack.socket import APP_TOKEN, SocketModeServer
 from tests.support.commands_world import (

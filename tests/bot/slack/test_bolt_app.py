@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.slack.render.alerts import ACK_ACTION, ACTIONS_BLOCK_ID, SNOOZE_ACTION
+from bot.render.alerts import ACK_ACTION, ACTIONS_BLOCK_ID, SNOOZE_ACTION
 from bot.store.repo import Store
 from bot.usecases.alerts import CHANNEL as CHANNEL_RECIPIENT
 from integrations.sandbox.slack.server import SlackServer

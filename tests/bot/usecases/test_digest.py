@@ -13,7 +13,7 @@ import pytest
 from bot.config.settings import parse_settings
 from bot.core.errors import IntegrationError, RateLimited, Unavailable
 from bot.flow.weeks import IsoWeek
-from bot.slack.render.common import fmt_hours, fmt_working_hours
+from bot.render.common import fmt_hours, fmt_working_hours
 from bot.store.db import make_engine
 from bot.store.repo import Store
 from bot.usecases.digest import DigestOutcome, DigestService, scheduled_week

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
-from bot.slack.render.common import (
+from bot.render.common import (
     Block,
     context,
     divider,
@@ -17,7 +17,7 @@ from bot.slack.render.common import (
     limit_blocks,
     section,
 )
-from bot.slack.render.escape import esc
+from bot.render.escape import esc
 
 
 def period_text(report: Mapping[str, Any]) -> str:

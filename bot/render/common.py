@@ -8,7 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.slack.render.escape import esc, link
+from bot.render.escape import esc, link
 
 Block = dict[str, Any]
 T = TypeVar("T")

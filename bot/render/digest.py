@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.flow.stages import STAGE_WORDS, STAGES, largest_stage, stage_shares
-from bot.slack.render.common import (
+from bot.render.common import (
     Block,
     bullet_list,
     context,
@@ -25,7 +25,7 @@ from bot.slack.render.common import (
     stat_text,
     target_line,
 )
-from bot.slack.render.escape import esc, link, mention
+from bot.render.escape import esc, link, mention
 
 # (label, path into the report, lower_is_better, formatter kind)
 _TREND_METRICS: tuple[tuple[str, tuple[str, ...], bool], ...] = (

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.slack.render.escape import code, esc, link, mention, safe_url
+from bot.render.escape import code, esc, link, mention, safe_url
 
 
 def test_esc_replaces_ampersand_first() -> None:

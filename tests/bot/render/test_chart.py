@@ -8,7 +8,7 @@ from dataclasses import replace
 from functools import cache
 
 from bot.flow.stages import STAGES
-from bot.slack.render.chart import STAGE_COLOURS, WeekPoint, render_chart
+from bot.render.chart import STAGE_COLOURS, WeekPoint, render_chart
 from bot.usecases.digest import chart_points
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

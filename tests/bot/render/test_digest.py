@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.render.digest import (
+from bot.render.digest import (
     Acknowledgement,
     DoraLevels,
     Trend,

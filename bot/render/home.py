@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.slack.render.common import (
+from bot.render.common import (
     MAX_VIEW_BLOCKS,
     Block,
     bullet_list,
@@ -22,9 +22,9 @@ from bot.slack.render.common import (
     short,
     target_line,
 )
-from bot.slack.render.digest import stages_text
-from bot.slack.render.escape import esc, link
-from bot.slack.render.review import period_text
+from bot.render.digest import stages_text
+from bot.render.escape import esc, link
+from bot.render.review import period_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.slack.commands_parse import (
+from bot.render.commands import render_parse_error
+from bot.render.commands_parse import (
     USAGE,
     Handoffs,
     Help,
@@ -24,7 +25,6 @@ from bot.slack.commands_parse import (
     parse,
     usage,
 )
-from bot.slack.render.commands import render_parse_error
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from bot.flow.alerts import (
     UnreleasedWork,
 )
 from bot.flow.facts import HandoffFact
-from bot.slack.render.alerts import (
+from bot.render.alerts import (
     ACTIONS_BLOCK_ID,
     handoff_channel_message,
     handoff_dm,

@@ -8,8 +8,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from bot.slack.commands_parse import USAGE
-from bot.slack.render.commands import (
+from bot.render.commands import (
     HandoffRow,
     ItemJourney,
     JourneyHandoff,
@@ -27,7 +26,8 @@ from bot.slack.render.commands import (
     render_summary,
     render_teams,
 )
-from bot.slack.render.common import Page
+from bot.render.commands_parse import USAGE
+from bot.render.common import Page
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 HOSTILE = "<!here> & <https://evil.example|x>"

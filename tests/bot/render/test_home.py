@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.slack.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
+from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
 
 
 def report(week: str, delivered: int, lead: float | None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.flow.stages import STAGES
-from bot.slack.render.common import dig
+from bot.render.common import dig
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.flow.alerts import Alert, OpenHandoff, PendingReview, UnreleasedWork
-from bot.slack.render.common import (
+from bot.render.common import (
     Block,
     bullet_list,
     button,
@@ -16,7 +16,7 @@ from bot.slack.render.common import (
     section,
     short,
 )
-from bot.slack.render.escape import esc, link, mention
+from bot.render.escape import esc, link, mention
 
 SNOOZE_ACTION = "crosswalk_snooze"
 ACK_ACTION = "crosswalk_ack"

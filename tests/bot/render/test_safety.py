@@ -19,13 +19,13 @@ from bot.flow.alerts import (
     UnreleasedWork,
 )
 from bot.flow.facts import HandoffFact
-from bot.slack.render.alerts import (
+from bot.render.alerts import (
     handoff_channel_message,
     handoff_dm,
     review_dm,
     unreleased_channel_message,
 )
-from bot.slack.render.commands import (
+from bot.render.commands import (
     HandoffRow,
     ItemJourney,
     JourneyHandoff,
@@ -41,8 +41,8 @@ from bot.slack.render.commands import (
     render_summary,
     render_teams,
 )
-from bot.slack.render.digest import Acknowledgement, Trend, WaitingItem, render_digest
-from bot.slack.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
+from bot.render.digest import Acknowledgement, Trend, WaitingItem, render_digest
+from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 # Our own tokens: links built by link(), mentions of our resolved ids, configured channels.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.render.common import (
+from bot.render.common import (
     bullet_list,
     clip,
     fmt_hours,

@@ -2,7 +2,7 @@
 
 Parsing never raises: hostile text (``<!channel>``, markup, SQL, huge or control-laden
 input) gets the usage text or a precise line. Error lines quote user text only through
-:func:`bot.slack.render.escape.code`, so they are safe to post.
+:func:`bot.render.escape.code`, so they are safe to post.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.flow.weeks import MAX_YEAR, MIN_YEAR
-from bot.slack.render.escape import code, esc
+from bot.render.escape import code, esc
 
 MAX_INPUT = 1000
 MAX_SNOOZE = timedelta(days=30)

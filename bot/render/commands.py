@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.flow.stages import STAGES, StageSegment, stage_shares
-from bot.slack.commands_parse import ParseError, usage
-from bot.slack.render.common import (
+from bot.render.commands_parse import ParseError, usage
+from bot.render.common import (
     Block,
     Page,
     bullet_list,
@@ -25,8 +25,8 @@ from bot.slack.render.common import (
     short,
     stat_text,
 )
-from bot.slack.render.digest import STAGE_LABELS
-from bot.slack.render.escape import channel_ref, esc, link
+from bot.render.digest import STAGE_LABELS
+from bot.render.escape import channel_ref, esc, link
 
 Reply = tuple[str, list[Block]]
 
