@@ -90,6 +90,14 @@ def actuals(report: Mapping[str, Any]) -> dict[str, float | None]:
     }
 
 
+UNITS: dict[str, str] = {name: unit for name, _, unit in ROWS}  # each figure's unit
+
+
+def met(actual: float | None, target: float) -> bool:
+    """Whether ``actual`` reaches ``target`` (lower is better; unknown never does)."""
+    return actual is not None and actual <= target
+
+
 def target_entries(targets: Targets, report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The configured targets against ``report``, in the config's order."""
     found = actuals(report)
@@ -104,7 +112,7 @@ def target_entries(targets: Targets, report: Mapping[str, Any]) -> list[dict[str
                 "name": spec.name,
                 "target": target,
                 "actual": actual,
-                "met": actual is not None and actual <= target,
+                "met": met(actual, target),
             }
         )
     return entries
@@ -133,7 +141,7 @@ def comparison(
                 "current": now[name],
                 "better": _better(before[name], now[name]),
                 "target": target,
-                "met": None if target is None else now[name] is not None and now[name] <= target,
+                "met": None if target is None else met(now[name], target),
             }
         )
     return rows

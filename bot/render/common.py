@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.flow.review import UNITS
 from bot.render.escape import esc, link
 
 Block = dict[str, Any]
@@ -191,13 +192,18 @@ TARGET_LABELS: dict[str, str] = {
 }
 
 
-def fmt_target_value(name: str, value: float | None, day_hours: float = 8.0) -> str:
-    """A target or actual of ``name`` in its unit (working time for the handoff delay)."""
-    if name == "change_failure_rate":
+def fmt_in_unit(unit: str, value: float | None, day_hours: float = 8.0) -> str:
+    """A review figure in its unit: ``fraction``, ``working hours`` or (calendar) ``hours``."""
+    if unit == "fraction":
         return fmt_pct(value)
-    if name == "handoff_delay":
+    if unit == "working hours":
         return fmt_working_hours(value, day_hours)
     return fmt_hours(value)
+
+
+def fmt_target_value(name: str, value: float | None, day_hours: float = 8.0) -> str:
+    """A target or actual of ``name`` in its unit (working time for the handoff delay)."""
+    return fmt_in_unit(UNITS.get(name, "hours"), value, day_hours)
 
 
 def target_line(entry: Mapping[str, Any], day_hours: float = 8.0) -> str:

@@ -10,9 +10,7 @@ from bot.render.common import (
     Block,
     context,
     divider,
-    fmt_hours,
-    fmt_pct,
-    fmt_working_hours,
+    fmt_in_unit,
     header,
     limit_blocks,
     section,
@@ -25,15 +23,6 @@ def period_text(report: Mapping[str, Any]) -> str:
     first = date.fromisoformat(str(report.get("start", ""))[:10])
     last = date.fromisoformat(str(report.get("end", ""))[:10]) - timedelta(days=1)
     return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
-
-
-def fmt_row_value(unit: str, value: float | None, day_hours: float = 8.0) -> str:
-    """A review row's value in its unit."""
-    if unit == "fraction":
-        return fmt_pct(value)
-    if unit == "working hours":
-        return fmt_working_hours(value, day_hours)
-    return fmt_hours(value)
 
 
 def _change(row: Mapping[str, Any]) -> str:
@@ -49,15 +38,15 @@ def _change(row: Mapping[str, Any]) -> str:
 def row_line(row: Mapping[str, Any], day_hours: float = 8.0) -> str:
     """ "*Release interval:* 14 days → 3.5 days ↓ better · target ≤ 14 days ✅ met"."""
     unit = str(row.get("unit", "hours"))
-    before = fmt_row_value(unit, row.get("baseline"), day_hours)
-    now = fmt_row_value(unit, row.get("current"), day_hours)
+    before = fmt_in_unit(unit, row.get("baseline"), day_hours)
+    now = fmt_in_unit(unit, row.get("current"), day_hours)
     line = f"*{esc(str(row.get('label', '')))}:* {before} → {now}"
     change = _change(row)
     if change:
         line += f" {change}"
     if row.get("target") is not None:
         verdict = "✅ met" if row.get("met") else "❌ not met"
-        line += f" · target ≤ {fmt_row_value(unit, row['target'], day_hours)} {verdict}"
+        line += f" · target ≤ {fmt_in_unit(unit, row['target'], day_hours)} {verdict}"
     return line
 
 

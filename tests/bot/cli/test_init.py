@@ -59,7 +59,7 @@ def test_init_with_flags_and_yes_writes_a_config_check_accepts(
     workflow = written.workflow
     assert workflow is not None
     # Proposed by category and name from the statuses the project's issues are in.
-    assert set(workflow.handoff) == set(team.handoff) & set(workflow.handoff) != set()
+    assert workflow.handoff == tuple(team.handoff)  # "Ready for Development", by its name
     assert set(workflow.done) <= set(team.done) | {"Done"}
     assert settings.teams["payments"].calendar.timezone == "Europe/London"
     assert yaml.safe_load(path.read_text())["holidays"] == "GB"
@@ -74,7 +74,8 @@ def test_init_refuses_to_overwrite_without_force(box: Sandbox, tmp_path: Path) -
     assert refused.exit_code == 2 and "--force" in refused.output
     assert path.read_text() == "# mine\n"
     forced = init(box, path, *args, "--force")
-    assert forced.exit_code == 0, forced.output and path.read_text().startswith("# Written by")
+    assert forced.exit_code == 0, forced.output
+    assert path.read_text().startswith("# Written by")
 
 
 def test_a_scripted_terminal_session_takes_the_answers(box: Sandbox, tmp_path: Path) -> None:
@@ -86,7 +87,7 @@ def test_a_scripted_terminal_session_takes_the_answers(box: Sandbox, tmp_path: P
         ", ".join(team.handoff),  # handoff statuses, by name
         "",  # returned: the proposal
         team.repos[0],  # repositories
-        f"#{team.channel_name}" if hasattr(team, "channel_name") else team.channel_id,
+        team.channel_id,  # the channel, by its id
         "Europe/London",  # timezone
         "GB",  # holidays
         "payments",  # team name
