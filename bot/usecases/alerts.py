@@ -331,8 +331,7 @@ class AlertService:
     ) -> int:
         """Record ``user_id``'s acknowledgement and show it on the alert's messages.
 
-        Every message of the alert the ledger knows is re-rendered; ``clicked`` (from the
-        button payload) is accepted but never trusted for what to write or where.
+        Every message the ledger knows is re-rendered; ``clicked`` is never trusted.
 
         Returns the ledger rows newly acknowledged (0: already acknowledged, nothing updated).
         """
