@@ -17,11 +17,13 @@ import click
 
 from bot.cli.db import database_errors, open_store
 from bot.cli.main import CliContext
+from bot.config.settings import Settings
 from bot.core.errors import ConfigError, IntegrationError
 from bot.flow.model import TeamFlow
 from bot.flow.periods import Period, parse_date, period_of
 from bot.flow.review import baseline_of, default_periods
 from bot.flow.table import render_review_tables
+from bot.store.repo import Store
 from bot.usecases.review import team_reviews
 
 
@@ -99,7 +101,7 @@ def _day(text: str | None, option: str) -> date | None:
     return None if text is None else parse_date(text, option)
 
 
-def _post(cli: CliContext, settings: Any, store: Any, reviews: list[dict[str, Any]],
+def _post(cli: CliContext, settings: Settings, store: Store, reviews: list[dict[str, Any]],
           now: datetime) -> None:
     from bot.cli.slack import messenger_from
     from bot.usecases.review import ReviewService
