@@ -2,8 +2,8 @@
 
 The scenario generator fills a :class:`World`; the three loopback servers serve it and
 record what clients do to it; tests mutate it while the servers run (add a transition,
-open or merge a pull request, publish a release). All datetimes are aware UTC.
-Every mutation goes through ``World.lock`` because the servers are threaded.
+open or merge a pull request, publish a release). All datetimes are aware UTC; every
+mutation holds ``World.lock`` (the servers are threaded). Deployments and tags: shipping.py.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-# --------------------------------------------------------------------------- Jira
-
+if TYPE_CHECKING:
+    from integrations.sandbox.shipping import GhDeployment, GhTagObject
 
 @dataclass(slots=True)
 class JiraUser:
@@ -98,9 +99,6 @@ class JiraState:
         return self.statuses[name]
 
 
-# --------------------------------------------------------------------------- GitHub
-
-
 @dataclass(slots=True)
 class GhUser:
     login: str
@@ -177,6 +175,8 @@ class GhRepo:
     tags: dict[str, str] = field(default_factory=dict)  # name -> sha
     pulls: dict[int, GhPull] = field(default_factory=dict)
     releases: list[GhRelease] = field(default_factory=list)  # creation order
+    deployments: list[GhDeployment] = field(default_factory=list)  # creation order
+    annotated: dict[str, GhTagObject] = field(default_factory=dict)  # annotated tags by name
     next_number: int = 1
 
     @property
@@ -204,9 +204,6 @@ class GitHubState:
     repos: dict[str, GhRepo] = field(default_factory=dict)  # by "owner/name"
     rate_limit: int = 5000  # primary limit per hour
     next_id: int = 1_000_000
-
-
-# --------------------------------------------------------------------------- Slack
 
 
 @dataclass(slots=True)
@@ -258,9 +255,6 @@ class SlackState:
     responses: list[dict[str, object]] = field(default_factory=list)  # response_url posts
 
 
-# --------------------------------------------------------------------------- the world
-
-
 @dataclass(slots=True)
 class ScenarioTeam:
     """What the generated config says about one team."""
@@ -279,7 +273,9 @@ class ScenarioTeam:
     returned: list[str] = field(default_factory=lambda: ["Needs Clarification"])
     done: list[str] = field(default_factory=lambda: ["Done"])
     incident_types: list[str] = field(default_factory=lambda: ["Incident"])
-    release_source: str = "github"
+    release_source: str = "github"  # github | deployments | tags | jira
+    environments: list[str] = field(default_factory=lambda: ["production"])
+    tag_pattern: str | None = None
 
 
 @dataclass(slots=True)
@@ -325,7 +321,7 @@ class World:
             r.commits[head] = GhCommit(head, (base,), title, user, at)
             r.branches[head_ref] = head
             pull = GhPull(
-                number=r.next_number, id=self._next_id(), title=title, body=body,
+                number=r.next_number, id=self.next_id(), title=title, body=body,
                 head_ref=head_ref, base_ref=r.default_branch, user=user, state="open",
                 draft=draft, created_at=at, updated_at=at, head_sha=head,
                 requested_reviewers=list(requested_reviewers or []), commits=[head],
@@ -340,7 +336,7 @@ class World:
         """Submit a review on an open pull request."""
         with self.lock:
             pull = self.github.repos[repo].pulls[number]
-            review = GhReview(self._next_id(), user, state, at, commit_id=pull.head_sha)
+            review = GhReview(self.next_id(), user, state, at, commit_id=pull.head_sha)
             pull.reviews.append(review)
             if user in pull.requested_reviewers:
                 pull.requested_reviewers.remove(user)
@@ -370,22 +366,21 @@ class World:
             r = self.github.repos[repo]
             r.tags[tag] = r.branches[r.default_branch]
             release = GhRelease(
-                id=self._next_id(), tag_name=tag, name=name or tag, draft=draft,
+                id=self.next_id(), tag_name=tag, name=name or tag, draft=draft,
                 prerelease=prerelease, created_at=at, published_at=None if draft else at,
                 author=author or self.github.viewer, target_commitish=r.default_branch,
             )
             r.releases.append(release)
             return release
 
-    def _next_id(self) -> int:
+    def next_id(self) -> int:
+        """A new GitHub object id."""
         self.github.next_id += 1
         return self.github.next_id
 
     def iter_pulls(self) -> Iterator[tuple[GhRepo, GhPull]]:
         """Every pull request of every repository."""
-        for repo in self.github.repos.values():
-            for pull in repo.pulls.values():
-                yield repo, pull
+        return ((r, p) for r in self.github.repos.values() for p in r.pulls.values())
 
 
 def make_sha(*parts: str) -> str:

@@ -9,11 +9,14 @@ first. The event types and actions are those of GitHub's "event types" page:
   review_requested, review_request_removed: *not* a draft turned ready for review;
 - ``PullRequestReviewEvent``: created (pending reviews are private, so never shown);
 - ``ReleaseEvent``: published only (an edited release shows nothing), with the
-  ``CreateEvent`` of its tag.
+  ``CreateEvent`` of its tag;
+- ``CreateEvent`` of a tag pushed without a release (one no release of the repository
+  uses), at the annotated tag's date, else at the tagged commit's. Deployments and their
+  statuses never show: GitHub's feed leaves them out.
 
 The feed is observed from the world rather than written by it, so a test that mutates the
-world directly still shows up: each request compares every pull request, review and
-release with what the feed saw last and puts what changed at the head, in time order. The
+world directly still shows up: each request compares every pull request, review, release
+and tag with what the feed saw last and puts what changed at the head, in time order. The
 first look at a repository lays out its history the same way. ``hold()`` stops observing
 (the feed stays as it was) to play GitHub's documented latency of 30 s to 6 h.
 """
@@ -59,6 +62,8 @@ class _Seen:
     pulls: dict[int, PullVersion] = field(default_factory=dict)
     reviews: set[int] = field(default_factory=set)
     published: set[int] = field(default_factory=set)  # release ids seen published
+    tags: set[str] = field(default_factory=set)  # tags whose CreateEvent was shown
+    pushed: set[str] = field(default_factory=set)  # of those, the ones without a release
     timeline: deque[Event] = field(default_factory=lambda: deque(maxlen=TIMELINE))
 
 
@@ -123,12 +128,28 @@ class EventFeed:
                 seen.reviews.add(review.id)
                 add("PullRequestReviewEvent", review.submitted_at or pull.updated_at, review.user,
                     action="created", pull=pull, review=review)
+        released = {release.tag_name for release in r.releases}  # drafts too: theirs later
+        for name, sha in r.tags.items():
+            # a release's tag comes with the release; a deleted release leaves its tag behind,
+            # already shown; a tag of a commit the world lacks has no time to show at
+            commit = r.commits.get(sha)
+            if name in released or name in seen.tags or commit is None:
+                continue
+            seen.tags.add(name)
+            seen.pushed.add(name)
+            obj = r.annotated.get(name)
+            if obj is not None:
+                add("CreateEvent", obj.date, obj.tagger, ref=name)
+            else:
+                add("CreateEvent", commit.date, commit.author_login, ref=name)
         for release in r.releases:
             if release.draft or release.id in seen.published:
                 continue
             seen.published.add(release.id)
             at = release.published_at or release.created_at
-            add("CreateEvent", at, release.author, ref=release.tag_name)
+            if release.tag_name not in seen.pushed:  # a release of a pushed tag creates none
+                add("CreateEvent", at, release.author, ref=release.tag_name)
+                seen.tags.add(release.tag_name)
             add("ReleaseEvent", at, release.author, action="published", release=release)
         for _, _, event in sorted(found, key=lambda f: (f[0], f[1])):
             self._next += 1

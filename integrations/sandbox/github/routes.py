@@ -41,6 +41,8 @@ class Result:
 
 def register(server: GitHubServer) -> None:
     """Register the routes on ``server``."""
+    from integrations.sandbox.github import deploy_routes  # here: it imports this module
+
     gh = server.world.github
     chains: Chains = {}  # first-parent chains of default branches, for fast compares
 
@@ -195,6 +197,7 @@ def register(server: GitHubServer) -> None:
     server.get(REPO + r"/compare/(?P<basehead>.+)", compare)
     server.get(REPO + r"/commits/(?P<sha>[^/]+)", commit)
     server.get(REPO + r"/events", events)
+    deploy_routes.register(server)
 
 
 def _pull_key(sort: str) -> Callable[[GhPull], tuple[float, int]]:

@@ -14,8 +14,10 @@ from github import Auth, Github
 from github.GithubObject import GithubObject, _ValuedAttribute
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
 
+from integrations.sandbox import shipping
 from integrations.sandbox.github.server import GitHubServer
-from tests.support.gh_world import REPO, TOKEN, build_world
+from integrations.sandbox.world import World
+from tests.support.gh_world import REPO, TOKEN, build_world, later
 
 SPECS = Path(__file__).parents[5] / "shared" / "specs" / "github"  # ../shared beside the checkout
 pytestmark = pytest.mark.skipif(not SPECS.exists(), reason="shared/specs/github not present")
@@ -33,30 +35,56 @@ SAMPLES = {
     "GET /repos/{owner}/{repo}/compare/{basehead}": f"/repos/{REPO}/compare/v1.1.0...v1.2.0",
     "GET /rate_limit": "/rate_limit",
     "GET /user": "/user",
+    # issue #12 (release sources); {deployment} and {tag_sha} name the fixture's objects
+    "GET /repos/{owner}/{repo}/commits/{ref}": f"/repos/{REPO}/commits/v1.1.0",
+    "GET /repos/{owner}/{repo}/deployments": f"/repos/{REPO}/deployments?per_page=5",
+    "GET /repos/{owner}/{repo}/deployments/{deployment_id}":
+        f"/repos/{REPO}/deployments/{{deployment}}",
+    "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses":
+        f"/repos/{REPO}/deployments/{{deployment}}/statuses",
+    "GET /repos/{owner}/{repo}/environments": f"/repos/{REPO}/environments",
+    "GET /repos/{owner}/{repo}/git/matching-refs/{ref}": f"/repos/{REPO}/git/matching-refs/tags",
+    "GET /repos/{owner}/{repo}/git/ref/{ref}": f"/repos/{REPO}/git/ref/tags/v2.0.0",
+    "GET /repos/{owner}/{repo}/git/tags/{tag_sha}": f"/repos/{REPO}/git/tags/{{tag_sha}}",
 }
 SKIPPED = {"GET /repos/{owner}/{repo}/pulls/{pull_number}/files"}  # not modelled: no files
-# Issue #12 (release sources): schemas published for deployments and tags that the sandbox
-# does not serve yet. Listed by name so that a new schema, or one of these served without
-# leaving this list, still fails the test below.
+# Schemas published for operations the sandbox does not serve strictly yet. Listed by name
+# so that a new schema, or one of these served without leaving this list, still fails the
+# test below.
 NOT_YET_SERVED = {
-    "GET /repos/{owner}/{repo}/commits/{ref}",
-    "GET /repos/{owner}/{repo}/deployments",
-    "GET /repos/{owner}/{repo}/deployments/{deployment_id}",
-    "GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses",
-    "GET /repos/{owner}/{repo}/environments",
-    "GET /repos/{owner}/{repo}/git/matching-refs/{ref}",
-    "GET /repos/{owner}/{repo}/git/ref/{ref}",
-    "GET /repos/{owner}/{repo}/git/tags/{tag_sha}",
     # served (tests/integrations/sandbox/github/test_events.py), but a pull_request event's
     # payload does not yet validate strictly against the event schema's oneOf
     "GET /repos/{owner}/{repo}/events",
 }
 
 
+def shipped_world() -> World:
+    """``build_world``'s releases, plus deployments and an annotated and a lightweight tag."""
+    world = build_world(pulls=12, releases=3)
+    head = world.github.repos[REPO].tags["v1.3.0"]
+    shipping.deploy(world, REPO, "staging", later(1), ref="v1.3.0", sha=head, description="rc")
+    for hours in (2, 3):  # the second production success makes the first one inactive
+        shipping.deploy(
+            world, REPO, "production", later(hours), ref="v1.3.0", sha=head,
+            description="v1.3.0", states=(("in_progress", later(hours)),
+                                          ("success", later(hours + 0.5))),
+        )
+    shipping.tag(world, REPO, "v2.0.0", later(4), message="Second major")
+    shipping.tag(world, REPO, "v2.0.1", later(5), annotated=False)
+    return world
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[GitHubServer]:
-    with GitHubServer(build_world(pulls=12, releases=3)) as running:
+    with GitHubServer(shipped_world()) as running:
         yield running
+
+
+def concrete(server: GitHubServer, sample: str) -> str:
+    """A sample path with the fixture's first production deployment and tag object."""
+    r = server.world.github.repos[REPO]
+    first = next(d for d in r.deployments if d.environment == "production")
+    return sample.format(deployment=first.id, tag_sha=r.annotated["v2.0.0"].sha)
 
 
 def fetch(server: GitHubServer, path: str) -> httpx.Response:
@@ -80,7 +108,7 @@ def test_sandbox_response_validates_strictly_against_github_schema(
     server: GitHubServer, operation: str
 ) -> None:
     entry = json.loads((SPECS / "schemas" / "index.json").read_text())[operation]
-    response = fetch(server, SAMPLES[operation])
+    response = fetch(server, concrete(server, SAMPLES[operation]))
     assert response.status_code == int(entry["status"])
     body = response.json()
     if entry["is_array"]:
@@ -94,6 +122,9 @@ def test_sandbox_response_validates_strictly_against_github_schema(
     [
         (f"/repos/{REPO}/pulls/999", 404),
         (f"/repos/{REPO}/releases/tags/nope", 404),
+        (f"/repos/{REPO}/deployments/1", 404),
+        (f"/repos/{REPO}/git/ref/tags/nope", 404),
+        (f"/repos/{REPO}/git/tags/{'0' * 40}", 404),
         ("/repos/acme/missing", 404),
     ],
 )

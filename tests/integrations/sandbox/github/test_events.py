@@ -8,6 +8,7 @@ import httpx
 import pytest
 from github import Auth, Github
 
+from integrations.sandbox import shipping
 from integrations.sandbox.github.events import TIMELINE
 from integrations.sandbox.github.server import GitHubServer
 from tests.support.gh_world import REPO, TOKEN, build_world, later
@@ -131,3 +132,53 @@ def test_an_event_outlives_what_it_is_about(server: GitHubServer) -> None:
     again = get(server)
     assert again.status_code == 200 and again.json() == first.json()
     assert again.json()[0]["payload"]["release"]["tag_name"] == "v9.9.9"
+
+
+# ---- tags pushed without a release (issue #12) -------------------------------------------
+
+
+def creates(server: GitHubServer) -> list[tuple[str, str, str]]:
+    """Every CreateEvent of the feed as (ref, created_at, actor), newest first."""
+    events = [e for page in (1, 2, 3) for e in get(server, query=f"?per_page=100&page={page}")
+              .json()]
+    return [(e["payload"]["ref"], e["created_at"], e["actor"]["login"]) for e in events
+            if e["type"] == "CreateEvent"]
+
+
+def test_tags_pushed_without_a_release_show_once_at_their_time() -> None:
+    world = build_world(pulls=40, releases=4)
+    r = world.github.repos[REPO]
+    old = r.commits[r.tags["v1.1.0"]]
+    shipping.tag(world, REPO, "v5.0.0", later(1), tagger="alice", message="Five")
+    shipping.tag(world, REPO, "v5.0.1", later(2), annotated=False, sha=old.sha)
+    with GitHubServer(world) as server:
+        found = creates(server)
+    refs = [ref for ref, _, _ in found]
+    # the four releases' tags once each, as before; the draft's tag not at all
+    assert sorted(refs) == ["v1.1.0", "v1.2.0", "v1.3.0", "v1.4.0", "v5.0.0", "v5.0.1",
+                            "v9.0.0-rc1"]
+    by_ref = {ref: (at, actor) for ref, at, actor in found}
+    assert by_ref["v5.0.0"] == ("2027-01-29T10:00:00Z", "alice")  # the tag object's date
+    assert by_ref["v5.0.1"] == (old.date.strftime("%Y-%m-%dT%H:%M:%SZ"), old.author_login)
+
+
+def test_a_tag_pushed_while_the_server_runs_shows_and_its_release_adds_no_second(
+    server: GitHubServer,
+) -> None:
+    etag = get(server).headers["etag"]
+    shipping.tag(server.world, REPO, "v6.0.0", later(2), annotated=False)
+    pushed = get(server, etag)
+    assert pushed.status_code == 200 and kinds(pushed, 1) == [("CreateEvent", None)]
+    assert pushed.json()[0]["payload"]["ref"] == "v6.0.0"
+    assert pushed.json()[0]["payload"]["ref_type"] == "tag"
+    server.world.publish_release(REPO, "v6.0.0", later(3))
+    released = get(server, pushed.headers["etag"])
+    assert kinds(released, 2) == [("ReleaseEvent", "published"), ("CreateEvent", None)]
+    assert [ref for ref, _, _ in creates(server)].count("v6.0.0") == 1
+
+
+def test_deployments_leave_the_feed_unchanged(server: GitHubServer) -> None:
+    etag = get(server).headers["etag"]
+    deployment = shipping.deploy(server.world, REPO, "production", later(5))
+    shipping.add_status(server.world, REPO, deployment.id, "failure", later(6))
+    assert get(server, etag).status_code == 304
