@@ -18,6 +18,16 @@ GraphQL makes it (target <= 1.05x the bound).
 
 Then two passes without changes: the no-change poll (one conditional request per
 repository, on its events feed) and the hourly recheck of the listings (three).
+
+Last, release sources: a smaller scenario whose releases are shipped as production
+deployments (with staging noise and GitHub's inactive statuses), then as annotated tags.
+Lower bound of each backfill's GitHub requests on the REST path: one per 100 listed
+objects (PRs; production deployments per environment, or tag refs), one reviews request
+per PR, one statuses request per production deployment (or one tag-object request per
+matching tag), one compare per consecutive pair of releases (target <= 1.05x the bound,
+the events feed's one request per repository counted in the bound). Their no-change poll
+must be free: every request a 304 (the deployments listing is asked even when the feed is
+quiet, as the feed never shows deployments).
 """
 
 from __future__ import annotations
@@ -170,10 +180,70 @@ def main(size: int) -> None:
         print(f"backfill (REST fallback): {rest_used} requests vs lower bound {floor} = "
               f"{rest_used / floor:.3f}x (target <= 1.05x), {rest['seconds']:.1f} s wall "
               f"({rest['cpu_seconds']:.1f} s CPU in the sync)")
+    sources(min(size, 2_000))
+
+
+def source_bound(world: object, source: str) -> dict[str, int]:
+    """The least GitHub requests a REST backfill of ``world`` shipping by ``source`` makes."""
+    repos = list(world.github.repos.values())  # type: ignore[attr-defined]
+    bound = {"events": len(repos),
+             "pulls": sum(max(1, math.ceil(len(r.pulls) / 100)) for r in repos),
+             "reviews": sum(len(r.pulls) for r in repos)}
+    if source == "deployments":
+        prod = [[d for d in r.deployments if d.environment == "production"] for r in repos]
+        bound["deployments"] = sum(max(1, math.ceil(len(p) / 100)) for p in prod)
+        bound["statuses"] = sum(len(p) for p in prod)
+        bound["compare"] = sum(max(sum(d.state in ("success", "inactive") for d in p) - 1, 0)
+                               for p in prod)
+    else:
+        bound["tag refs"] = sum(max(1, math.ceil(len(r.tags) / 100)) for r in repos)
+        bound["tag objects"] = sum(len(r.tags) for r in repos)
+        bound["compare"] = sum(max(len(r.tags) - 1, 0) for r in repos)
+    return bound
+
+
+def sources(size: int) -> None:
+    """Backfill and no-change poll of a deployments-shipping and a tags-shipping scenario."""
+    from dataclasses import replace
+
+    from integrations.sandbox import shipping
+    from integrations.sandbox.generator.organisation import generate
+    from integrations.sandbox.runner import Sandbox
+
+    for source in ("deployments", "tags"):
+        world = generate("default", seed=7, size=size, now=NOW)
+        if source == "deployments":
+            shipping.as_deployments(world)
+            world.teams = [replace(t, release_source="deployments") for t in world.teams]
+        else:
+            shipping.as_tags(world)
+            world.teams = [replace(t, release_source="tags", tag_pattern=r"^v\d+\.\d+\.\d+$")
+                           for t in world.teams]
+        world.github.rate_limit = 1_000_000
+        bound = source_bound(world, source)
+        floor = sum(bound.values())
+        with tempfile.TemporaryDirectory() as tmp, Sandbox(world) as box:
+            box.github.graphql.disable()  # the REST path, as the bound counts it
+            config = box.write_config(Path(tmp) / "crosswalk.yaml")
+            url = f"sqlite:///{tmp}/bench.db"
+            fill = run_child(box, config, url, SINCE)
+            used = len(box.github.requests)
+            kinds = ", ".join(f"{k} {v}" for k, v in bound.items())
+            print(f"{source} backfill (REST): {used} GitHub requests vs lower bound {floor} = "
+                  f"{used / floor:.3f}x (target <= 1.05x)   [{kinds}]; "
+                  f"{fill['seconds']:.1f} s wall, failed {fill['failed']:.0f}")
+            box.github.reset_log()
+            run_child(box, config, url, "", 0.0)
+            gh = box.github.requests
+            not_304 = sum(1 for r in gh if r.status != 304)
+            print(f"{source} no-change poll: {len(gh)} GitHub requests for "
+                  f"{len(world.github.repos)} repositories, non-304: {not_304} (target 0)")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
         child(*sys.argv[2:6])
+    elif sys.argv[1:2] == ["--sources"]:
+        sources(int(sys.argv[2]) if len(sys.argv) > 2 else 2_000)
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)

@@ -9,14 +9,19 @@ a missing project, repository or channel is a FAIL line of its own and the rest 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from bot.cli.check import Verdict
 from bot.config.env import Env
 from bot.config.settings import Settings
 from bot.core.errors import IntegrationError
 from bot.core.ports import CodeHost
+from bot.flow.model import Shipping
 from bot.slack.client import messenger_from_env
 from bot.sync.clients import github_from, jira_from
+
+if TYPE_CHECKING:
+    from integrations.github import GitHubHost
 
 TIMEOUT = 10.0
 LOW_BUDGET = 100  # below this many GitHub requests left, say so (a sync would defer)
@@ -65,6 +70,7 @@ def github_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
                 else:
                     yield Verdict(subject, "ok", f"repository {full} readable")
                     yield _events_verdict(host, subject, repo)
+                    yield _shipping_verdict(host, subject, repo, team.releases.shipping())
     finally:
         host.close()
 
@@ -80,6 +86,16 @@ def _events_verdict(host: CodeHost, subject: str, repo: str) -> Verdict:
                                       "checks its listings (3 free requests, not 1)")
     return Verdict(subject, "ok", f"repository {repo} events feed answers: a poll without "
                                   "changes is 1 free request")
+
+
+def _shipping_verdict(
+    host: GitHubHost, subject: str, repo: str, how: Shipping
+) -> Verdict:
+    """Whether the token reads what the team's releases are (and its environments exist)."""
+    try:
+        return Verdict(subject, "ok", f"repository {repo}: {host.check_shipping(repo, how)}")
+    except IntegrationError as error:
+        return Verdict(subject, "FAIL", f"repository {repo}: {error.message}")
 
 
 def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:

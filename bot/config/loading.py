@@ -168,7 +168,7 @@ def _problem(error: ErrorDetails, model: type[BaseModel]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind == "at_key":  # a cross-field check on a model names the key it is about
-        loc.append(str(ctx["key"]))
+        loc.extend(str(ctx["key"]).split("."))  # a dotted path from a whole-file check
     path = key_path(loc)
     if kind == "extra_forbidden":
         close = difflib.get_close_matches(str(loc[-1]), _keys_at(model, loc[:-1]), n=1)
@@ -194,7 +194,11 @@ def _problem(error: ErrorDetails, model: type[BaseModel]) -> str:
 def problems_from(exc: ValidationError, model: type[BaseModel]) -> list[str]:
     """One ``key.path: problem`` line per pydantic error, in document order."""
     errors = exc.errors()
-    item_locs = {tuple(error["loc"][:-1]) for error in errors if isinstance(error["loc"][-1], int)}
+    item_locs = {
+        tuple(error["loc"][:-1])
+        for error in errors
+        if error["loc"] and isinstance(error["loc"][-1], int)  # () for a whole-file check
+    }
     # A list whose only item is bad is also "too short"; the item's own problem says it all.
     return [
         _problem(error, model)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     Field,
@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from bot.config.loading import SettingsError, problems_from, read_yaml
 from bot.config.outcomes import Frozen, ReviewSettings, TargetSettings
+from bot.config.releases import ReleaseSettings, one_shipping_per_repo
 from bot.config.types import (
     WEEKDAY_NAMES,
     ClockTime,
@@ -36,7 +37,6 @@ from bot.config.types import (
     FrozenDict,
     GitHubLogin,
     ProjectKey,
-    Regex,
     RepoName,
     SlackChannel,
     SlackUserId,
@@ -160,18 +160,6 @@ class WorkflowSettings(_Frozen):
         )
 
 
-class ReleaseSettings(_Frozen):
-    """What counts as a release and as a failed one."""
-
-    source: Literal["github", "jira"] = Field(
-        default="github", description="github (releases) or jira (fixVersions)."
-    )
-    hotfix_pattern: Regex = Field(default="(?i)hotfix", description="Matched on tag or name.")
-    failure_window: Duration = Field(
-        default=Duration(72, "h"), description="Calendar time after a release in which it can fail."
-    )
-
-
 class IncidentSettings(_Frozen):
     """Jira issues that mark a failure."""
 
@@ -259,6 +247,7 @@ class TeamSettings(_Frozen):
             workflow=workflow,
             calendar=self.calendar,
             release_source=self.releases.source,
+            shipping=self.releases.shipping(),
             hotfix_pattern=self.releases.hotfix_pattern,
             failure_window=timedelta(seconds=self.releases.failure_window.calendar_seconds),
             incident_types=self.incidents.issue_types,
@@ -296,6 +285,7 @@ class Settings(_Frozen):
                 workdays=frozenset(WEEKDAY_NAMES[day] for day in team.workdays or self.workdays),
                 holidays=team.holidays if team.holidays is not None else self.holidays,
             )
+        one_shipping_per_repo(self.teams)
         # A read-only view, so that settings.teams cannot be changed after start-up either.
         object.__setattr__(self, "teams", MappingProxyType(dict(self.teams)))
         return self

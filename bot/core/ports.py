@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.flow.model import (
     Containment,
+    Deployment,
     FixVersion,
     PullRequest,
     Release,
@@ -142,12 +143,30 @@ class ReleasePoll:
 
 
 @dataclass(frozen=True, slots=True)
+class DeploymentPoll:
+    """The deployments of one repository to one environment that are new or changed.
+
+    ``changed`` is False only when the listing answered 304; ``deployments`` holds those
+    not already known as they are (``updated_at`` unchanged and decided), statuses read.
+    """
+
+    repo: str
+    environment: str
+    changed: bool
+    deployments: list[Deployment] = field(default_factory=list)
+    etag: str | None = None
+    requests: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class ContainmentResult:
-    """Merge commits found in release ranges, and the (previous tag, tag) pairs compared."""
+    """Merge commits found in release ranges, the (previous, this) ref pairs compared, and
+    the releases whose commit was behind the previous one's (rollbacks)."""
 
     containments: list[Containment] = field(default_factory=list)
     pairs: list[tuple[str, str]] = field(default_factory=list)
     requests: int = 0
+    rollbacks: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +198,20 @@ class CodeHost(Protocol):
 
     def poll_releases(self, repo: str, etag: str | None) -> ReleasePoll:
         """Every release and tag; one free 304 when ``etag`` still matches."""
+        ...
+
+    def poll_deployments(
+        self, repo: str, environment: str, etag: str | None, known: Mapping[int, Deployment]
+    ) -> DeploymentPoll:
+        """Deployments to ``environment``, newest first, down to what ``known`` holds as it
+        is; statuses read for each new or changed one; one free 304 when nothing changed."""
+        ...
+
+    def poll_tags(
+        self, repo: str, etag: str | None, pattern: str, known: Mapping[str, Release]
+    ) -> ReleasePoll:
+        """Every tag matching ``pattern`` as a release (tag objects read once: ``known``
+        holds them by name); one free 304 when the tag refs did not change."""
         ...
 
     def containments(

@@ -64,9 +64,9 @@ def derive_pr_fact(
 
 
 def is_hotfix(release: Release, pattern: str) -> bool:
-    """Whether the release's tag or name matches the team's hotfix pattern."""
+    """Whether the team's hotfix pattern matches the release (see ``Release.hotfix_texts``)."""
     rx = re.compile(pattern)
-    return rx.search(release.tag) is not None or rx.search(release.name) is not None
+    return any(rx.search(text) is not None for text in release.hotfix_texts)
 
 
 def reverted_targets(pr: PullRequest, same_repo: Sequence[PullRequest]) -> set[tuple[str, int]]:
@@ -179,6 +179,14 @@ def derive_release_facts(
         for pr, targets in reverts:
             if pr.merged_at is not None and targets & mine and in_window(pr.merged_at):
                 reasons.append(f"revert {pr.repo}#{pr.number}")
+        successor = _next_in_repo(rel, eligible)
+        if (
+            successor is not None
+            and successor.rollback
+            and successor.published_at is not None
+            and published < successor.published_at <= limit
+        ):
+            reasons.append(f"rollback {successor.tag}")  # it replaced this release
         failing = [
             i
             for i in incidents
@@ -201,3 +209,16 @@ def derive_release_facts(
             )
         )
     return facts
+
+
+def _next_in_repo(rel: Release, eligible: Sequence[Release]) -> Release | None:
+    """The eligible release of the same repository that came right after ``rel``."""
+    key = (rel.published_at, rel.release_id)
+    later = [
+        o
+        for o in eligible
+        if o.repo == rel.repo
+        and o.published_at is not None
+        and (o.published_at, o.release_id) > key
+    ]
+    return min(later, key=lambda o: (o.published_at, o.release_id), default=None)

@@ -144,9 +144,14 @@ def change_lead_hours(released: Iterable[PrFact], start: datetime, end: datetime
 
 
 def release_section(
-    releases: Iterable[ReleaseFact], released_prs: Iterable[PrFact], start: datetime, end: datetime
+    releases: Iterable[ReleaseFact],
+    released_prs: Iterable[PrFact],
+    start: datetime,
+    end: datetime,
+    deploy_failures: Iterable[datetime] = (),
 ) -> dict[str, Any]:
-    """count / hotfixes / failed / change_failure_rate / downtime_hours (+ change_lead_hours)."""
+    """count / hotfixes / failed / change_failure_rate / downtime_hours / deploy_failures
+    (+ change_lead_hours); a failed deployment attempt counts in the week of its last status."""
     week = list(
         {(r.repo, r.release_id): r for r in releases if _in(r.published_at, start, end)}.values()
     )
@@ -159,6 +164,7 @@ def release_section(
         "change_failure_rate": (len(failed) / len(week)) if week else None,
         "downtime_hours": summary(downtime),
         "change_lead_hours": summary(change_lead_hours(released_prs, start, end)),
+        "deploy_failures": sum(1 for at in deploy_failures if _in(at, start, end)),
     }
 
 

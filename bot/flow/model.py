@@ -144,7 +144,15 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class Release:
-    """A GitHub release (drafts and prereleases are kept but never count)."""
+    """A release as the team's source defines it (drafts and prereleases never count).
+
+    ``kind`` is ``release`` (a GitHub release), ``deployment`` (a successful production
+    deployment: ``release_id`` is the deployment id, ``ref`` its git ref, ``name`` its
+    description, ``published_at`` its first success) or ``tag`` (a matching tag: ``name``
+    is an annotated tag's message, ``ref`` the sha of the object the tag ref points to).
+    ``sha`` is the commit the release is compared by (its tag when empty); a ``rollback``
+    is a release whose commit is behind the previous release's.
+    """
 
     repo: str
     release_id: int
@@ -155,6 +163,10 @@ class Release:
     created_at: datetime
     published_at: datetime | None
     url: str = ""
+    kind: str = "release"
+    sha: str = ""
+    ref: str = ""
+    rollback: bool = False
 
     def __post_init__(self) -> None:
         require_utc(self.created_at, "Release.created_at")
@@ -165,6 +177,52 @@ class Release:
     def eligible(self) -> bool:
         """Published, non-draft, non-prerelease: the releases that count."""
         return not self.draft and not self.prerelease and self.published_at is not None
+
+    @property
+    def compared_by(self) -> str:
+        """The git ref a commit range ends at: the commit when known, else the tag."""
+        return self.sha or self.tag
+
+    @property
+    def hotfix_texts(self) -> tuple[str, str]:
+        """What ``hotfix_pattern`` is matched against: a deployment's ref and description,
+        otherwise the tag and the name (an annotated tag's message)."""
+        return (self.ref, self.name) if self.kind == "deployment" else (self.tag, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Deployment:
+    """A deployment to a production environment, as last seen.
+
+    ``outcome`` is ``success`` (``outcome_at``: its first success status), ``failed`` (its
+    statuses end in failure or error with no success; ``outcome_at``: the last status) or
+    ``pending`` (not decided yet).
+    """
+
+    repo: str
+    deployment_id: int
+    environment: str
+    sha: str
+    ref: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    outcome: str
+    outcome_at: datetime | None = None
+
+    @property
+    def final(self) -> bool:
+        """Decided: a later status can only change it by moving ``updated_at``."""
+        return self.outcome != "pending"
+
+    def as_release(self) -> Release:
+        """The release a successful deployment is."""
+        return Release(
+            repo=self.repo, release_id=self.deployment_id, tag=f"{self.ref} #{self.deployment_id}",
+            name=self.description, draft=False, prerelease=False, created_at=self.created_at,
+            published_at=self.outcome_at, kind="deployment", sha=self.sha,
+            ref=self.ref,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +309,24 @@ class Targets:
 
 
 @dataclass(frozen=True, slots=True)
+class Shipping:
+    """What a release of a repository is on GitHub: a ``release``, a ``deployment`` to one of
+    ``environments`` (names compared ignoring case) that succeeded, or a ``tag`` matching
+    ``tag_pattern``."""
+
+    kind: str = "release"
+    environments: tuple[str, ...] = ("production",)
+    tag_pattern: str | None = None
+
+    @property
+    def key(self) -> str:
+        """A text that changes when what counts as a release of the repository changes."""
+        if self.kind == "deployment":
+            return "deployment:" + ",".join(sorted({e.lower() for e in self.environments}))
+        return f"tag:{self.tag_pattern}" if self.kind == "tag" else "release"
+
+
+@dataclass(frozen=True, slots=True)
 class TeamFlow:
     """Everything the flow domain needs to know about one team."""
 
@@ -259,7 +335,8 @@ class TeamFlow:
     repos: tuple[str, ...]  # "owner/name"
     workflow: Workflow
     calendar: CalendarSpec
-    release_source: str = "github"  # "github" | "jira"
+    release_source: str = "github"  # "github" | "deployments" | "tags" | "jira"
+    shipping: Shipping = field(default_factory=Shipping)  # how the repos ship on GitHub
     hotfix_pattern: str = "(?i)hotfix"
     failure_window: timedelta = timedelta(hours=72)
     incident_types: tuple[str, ...] = ()

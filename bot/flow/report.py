@@ -43,6 +43,7 @@ class WeekData:
     incidents_resolved: tuple[IncidentFact, ...]  # team's incidents, resolved in [start, end)
     prs_released: tuple[PrFact, ...] = ()  # released_at in [start, end) (change lead time)
     histories: tuple[ItemHistory, ...] = ()  # status spans and linked PRs of items_delivered
+    deploy_failures: tuple[datetime, ...] = ()  # last status of failed deployment attempts
 
 
 EMPTY_WEEK = WeekData((), (), (), (), (), None, (), (), (), (), ())
@@ -97,7 +98,9 @@ def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> d
         "pull_requests": pull_request_section(
             data.prs_opened, data.prs_merged, data.prs_first_reviewed, start, end, calendar
         ),
-        "releases": release_section(data.releases, data.prs_released, start, end),
+        "releases": release_section(
+            data.releases, data.prs_released, start, end, data.deploy_failures
+        ),
         "incidents": incident_section(data.incidents_resolved, start, end),
         "wip": wip_count(data.wip_spans, team.workflow.started, as_of),
     }

@@ -50,6 +50,7 @@ _SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
             ("change_failure_rate", "change failure rate"),
             ("downtime_hours", "downtime per failed release (h)"),
             ("change_lead_hours", "PR open -> released (h)"),
+            ("deploy_failures", "failed deployment attempts"),
         ),
     ),
     (

@@ -21,6 +21,7 @@ from bot.render.common import (
     fmt_working_hours,
     header,
     limit_blocks,
+    releases_noun,
     section,
     short,
     stat_text,
@@ -213,12 +214,14 @@ def render_prs(
 
 def render_releases(
     team: str, rows: Sequence[ReleaseRow], *, tz: str = "UTC", more_url: str | None = None,
-    page: Page | None = None,
+    page: Page | None = None, source: str = "github",
 ) -> Reply:
-    """Recent releases, newest first, with failures and their reasons."""
-    title = f"Releases · {esc(team)}"
+    """Recent releases (deployments or tags where the team ships so), newest first, with
+    failures and their reasons."""
+    noun = releases_noun(source)
+    title = f"{noun} · {esc(team)}"
     if not rows:
-        return f"{title}: none.", [section(f"*{title}*\nNo releases yet.")]
+        return f"{title}: none.", [section(f"*{title}*\nNo {noun.lower()} yet.")]
     lines = []
     for r in sorted(rows, key=lambda r: r.published_at, reverse=True):
         flags = " · hotfix" if r.is_hotfix else ""

@@ -150,6 +150,14 @@ def _num(value: float) -> str:
     return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
 
 
+RELEASE_NOUNS = {"deployments": "Deployments", "tags": "Tags"}
+
+
+def releases_noun(source: str) -> str:
+    """What a team's releases are called: deployments or tags where that is what it ships."""
+    return RELEASE_NOUNS.get(source, "Releases")
+
+
 def dig(report: Mapping[str, Any], *path: str) -> Any:
     """``report[a][b]...`` or None when any step is missing."""
     node: Any = report

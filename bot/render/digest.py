@@ -20,6 +20,7 @@ from bot.render.common import (
     fmt_working_hours,
     header,
     limit_blocks,
+    releases_noun,
     section,
     short,
     stat_text,
@@ -106,8 +107,12 @@ def render_digest(
     more_url: str | None = None,
     day_hours: float = 8.0,
     targets: Sequence[Mapping[str, Any]] = (),
+    releases_source: str = "github",
 ) -> tuple[str, list[Block]]:
-    """Text fallback and blocks of one team's weekly digest (team-level numbers only)."""
+    """Text fallback and blocks of one team's weekly digest (team-level numbers only).
+
+    A team that ships by deployments or tags sees them called so, and its failed
+    deployment attempts."""
     team = esc(report.get("team", ""))
     week = esc(report.get("week", ""))
 
@@ -121,12 +126,15 @@ def render_digest(
     cfr = dig(report, "releases", "change_failure_rate")
     hotfixes = dig(report, "releases", "hotfixes") or 0
 
+    noun = releases_noun(releases_source)
+    attempts = dig(report, "releases", "deploy_failures") or 0
+    tried = f" · {_count(attempts, 'failed attempt', 'failed attempts')}" if attempts else ""
     blocks: list[Block] = [header(f"Crosswalk weekly digest · {team} · {week}")]
     outcomes = [
         f"*Items delivered:* {delivered}",
         f"*Time to delivery:* {stat_text(lead, fmt_hours)}",
-        f"*Releases:* {releases} ({_count(hotfixes, 'hotfix', 'hotfixes')}), "
-        f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}",
+        f"*{noun}:* {releases} ({_count(hotfixes, 'hotfix', 'hotfixes')}), "
+        f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}{tried}",
         f"*Downtime:* {stat_text(dig(report, 'releases', 'downtime_hours'), fmt_hours)}",
     ]
     blocks.append(section("*Shared outcomes*\n" + "\n".join(outcomes)))
@@ -188,7 +196,7 @@ def render_digest(
     text = (
         f"Crosswalk weekly digest for {team}, {week}: {delivered} items delivered, "
         f"time to delivery median {fmt_hours(dig(lead, 'median') if lead else None)}, "
-        f"{releases} releases ({failed} failed), {h.get('waiting', 0)} handoffs waiting."
+        f"{releases} {noun.lower()} ({failed} failed), {h.get('waiting', 0)} handoffs waiting."
     )
     return text, limit_blocks(blocks)
 

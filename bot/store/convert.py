@@ -109,6 +109,10 @@ def to_release(row: Any) -> Release:
         created_at=row.created_at,
         published_at=row.published_at,
         url=row.url,
+        kind=row.kind,
+        sha=row.sha,
+        ref=row.ref,
+        rollback=row.rollback,
     )
 
 

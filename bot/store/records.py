@@ -160,6 +160,10 @@ class RecordsMixin(StoreBase):
                 "created_at": r.created_at,
                 "published_at": r.published_at,
                 "url": r.url,
+                "kind": r.kind,
+                "sha": r.sha,
+                "ref": r.ref,
+                "rollback": r.rollback,
             }
             for r in releases
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.store.deployments import DeploymentsMixin
 from bot.store.facts import FactsMixin
 from bot.store.histories import HistoriesMixin
 from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
@@ -11,7 +12,8 @@ from bot.store.team_windows import TeamWindowsMixin
 
 
 class Store(
-    LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin
+    LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin,
+    DeploymentsMixin,
 ):
     """Repository over one Engine: ``Store(make_engine(url))``.
 

@@ -8,6 +8,7 @@ queries (``<time column> >= :start AND < :end``) and the alerts' "still open" lo
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -20,9 +21,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from bot.store.db import UTCDateTime
+
+# Release ids: 64-bit on PostgreSQL (deployment ids outgrow 32 bits); SQLite's INTEGER is
+# 64-bit already.
+ReleaseId = BigInteger().with_variant(Integer(), "sqlite")
 
 metadata = MetaData(
     naming_convention={
@@ -134,7 +140,8 @@ releases = Table(
     "releases",
     metadata,
     Column("repo", Text, primary_key=True),
-    Column("release_id", Integer, primary_key=True, autoincrement=False),
+    # a GitHub release or deployment id, or a tag's stable id
+    Column("release_id", ReleaseId, primary_key=True, autoincrement=False),
     Column("tag", Text, nullable=False),
     Column("name", Text, nullable=False),
     Column("draft", Boolean, nullable=False),
@@ -142,14 +149,34 @@ releases = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("published_at", UTCDateTime),
     Column("url", Text, nullable=False),
+    Column("kind", Text, nullable=False, server_default="release"),  # | deployment | tag
+    Column("sha", Text, nullable=False, server_default=""),  # compared by sha when set
+    Column("ref", Text, nullable=False, server_default=""),  # a deployment's ref
+    Column("rollback", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("repo", "tag"),
+)
+
+deployments = Table(  # every deployment to a production environment, as last seen
+    "deployments",
+    metadata,
+    Column("repo", Text, primary_key=True),
+    Column("deployment_id", ReleaseId, primary_key=True, autoincrement=False),
+    Column("environment", Text, nullable=False),
+    Column("sha", Text, nullable=False),
+    Column("ref", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("outcome", Text, nullable=False),  # success | failed | pending
+    Column("outcome_at", UTCDateTime),  # first success, or the last status of a failure
+    Index(None, "repo", "outcome", "outcome_at"),
 )
 
 containments = Table(
     "containments",
     metadata,
     Column("repo", Text, primary_key=True),
-    Column("release_id", Integer, primary_key=True, autoincrement=False),
+    Column("release_id", ReleaseId, primary_key=True, autoincrement=False),
     Column("pr_number", Integer, primary_key=True, autoincrement=False),
     Index(None, "repo", "pr_number"),
 )
@@ -212,7 +239,7 @@ pr_facts = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("merged_at", UTCDateTime),
     Column("first_review_at", UTCDateTime),
-    Column("release_id", Integer),
+    Column("release_id", ReleaseId),
     Column("released_at", UTCDateTime),
     # Every read filters by the team's repos first, then a time range.
     Index(None, "repo", "opened_at"),
@@ -225,7 +252,7 @@ release_facts = Table(
     "release_facts",
     metadata,
     Column("repo", Text, primary_key=True),
-    Column("release_id", Integer, primary_key=True, autoincrement=False),
+    Column("release_id", ReleaseId, primary_key=True, autoincrement=False),
     Column("tag", Text, nullable=False),
     Column("published_at", UTCDateTime, nullable=False),
     Column("is_hotfix", Boolean, nullable=False),
@@ -242,7 +269,7 @@ incident_facts = Table(
     Column("created", UTCDateTime, nullable=False),
     Column("resolved", UTCDateTime),
     Column("release_repo", Text),
-    Column("release_id", Integer),
+    Column("release_id", ReleaseId),
     Index(None, "resolved"),
     Index(None, "created"),
 )

@@ -1,11 +1,15 @@
 """One team's GitHub pass over one repository: pull requests, reviews, releases, containment.
 
+Releases are whatever the repository ships by (``bot/sync/release_sync.py``): GitHub
+releases, deployments or tags; "the releases listing" below is that source's listing.
+
 Order, and why:
 0. poll the events feed (conditional): a 304 means nothing happened, and unless the
    listings are due their periodic recheck the pass ends there, at one free request.
    GitHub lists no event for some changes (a draft marked ready, an edited release) and
    documents 30 s to 6 h of event latency, so the listings are rechecked at least every
-   ``RECHECK`` (two more free 304s when nothing changed);
+   ``RECHECK`` (two more free 304s when nothing changed). The feed never shows
+   deployments, so with deployments each production listing is asked anyway (free 304s);
 1. list releases (conditional): a release seen now only contains PRs merged before now;
 2. list pull requests (conditional) down to the cursor: so every PR such a release
    contains is in the store before containment is computed;
@@ -27,10 +31,10 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.core.logs import event
-from bot.core.ports import CodeHost, ReleasePoll
+from bot.core.ports import CodeHost
 from bot.flow.linking import extract_keys
-from bot.flow.model import ItemLink, PullRequest, Release
-from bot.sync import reads, state
+from bot.flow.model import ItemLink, PullRequest
+from bot.sync import reads, release_sync, state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty
 from bot.sync.report import SourceReport
@@ -44,22 +48,23 @@ RECHECK = timedelta(hours=1)  # longest the listings go unchecked when the feed 
 def sync_repo(job: TeamJob, host: CodeHost, repo: str, report: SourceReport) -> None:
     """Bring one repository of the team up to date."""
     store = job.store
+    shipping = release_sync.shipping_of(job, repo)
     with store.transaction() as conn:
         events_cur = store.get_cursor(conn, job.team, "github", state.events_scope(repo))
         pulls_cur = store.get_cursor(conn, job.team, "github", state.pulls_scope(repo))
-        rel_cur = store.get_cursor(conn, job.team, "github", state.releases_scope(repo))
     activity = host.poll_activity(repo, events_cur.etag if events_cur is not None else None)
     report.requests += activity.requests
     checked = state.parse_instant(events_cur.value) if events_cur is not None else None
     if not activity.changed and not job.backfill and _fresh(checked, job.now):
+        if shipping.kind == "deployment":  # the feed never shows deployments
+            release_sync.poll(job, host, repo, shipping, report)()
         job.progress(job.team, f"github {repo}", 0, report.requests, _remaining(host))
         return
     since = state.parse_instant(pulls_cur.value) if pulls_cur is not None else None
     etag = pulls_cur.etag if pulls_cur is not None else None
     if since is None or (job.backfill and job.since < since):
         since, etag = job.since, None
-    releases = host.poll_releases(repo, rel_cur.etag if rel_cur is not None else None)
-    report.requests += releases.requests
+    store_releases = release_sync.poll(job, host, repo, shipping, report)
     poll = host.poll_pulls(repo, since, etag, overlap=OVERLAP)
     report.requests += poll.requests
     remaining = _remaining(host)
@@ -69,8 +74,7 @@ def sync_repo(job: TeamJob, host: CodeHost, repo: str, report: SourceReport) -> 
             cursor = poll.cursor if poll.cursor is not None else since
             store.set_cursor(conn, job.team, "github", state.pulls_scope(repo),
                              state.instant_text(cursor), etag=poll.etag, now=job.now)
-    if releases.changed:
-        _store_releases(job, host, releases, report)
+    store_releases()
     with store.transaction() as conn:
         store.set_cursor(conn, job.team, "github", state.events_scope(repo),
                          state.instant_text(job.now), etag=activity.etag, now=job.now)
@@ -132,37 +136,3 @@ def _store_pulls(
               prs=len(chunk), reviews=len(reviews))
         job.progress(job.team, f"github {repo}", done, report.requests, _remaining(host))
         job.heartbeat()
-
-
-def _store_releases(
-    job: TeamJob, host: CodeHost, poll: ReleasePoll, report: SourceReport
-) -> None:
-    store, repo = job.store, poll.repo
-    with store.transaction(read_only=True) as conn:
-        merged = reads.merged_shas(conn, repo)
-        pairs = state.done_pairs(store, conn, repo)
-        stored = {r.release_id: r for r in store.releases_of(repo, conn=conn)}
-    found = host.containments(repo, poll.releases, merged, pairs)
-    report.requests += found.requests
-    changed: list[Release] = [r for r in poll.releases if stored.get(r.release_id) != r]
-    listed = {r.release_id for r in poll.releases}  # the listing is complete when it changed
-    gone = sorted(set(stored) - listed)
-    with store.transaction() as conn:
-        dirty = Dirty()
-        if gone:  # deleted on GitHub: their PRs fall to the next release that contains them
-            dirty.add_prs(repo, reads.prs_in_releases(conn, repo, gone))
-            store.delete_releases(repo, gone, conn=conn)
-        store.upsert_releases(poll.releases, conn=conn)
-        known = {(c.release_id, c.pr_number) for c in store.containments_of(repo, conn=conn)}
-        new = [c for c in found.containments if (c.release_id, c.pr_number) not in known]
-        store.upsert_containments(new, conn=conn)
-        state.add_pairs(store, conn, repo, found.pairs, job.now)
-        store.set_cursor(conn, job.team, "github", state.releases_scope(repo), "",
-                         etag=poll.etag, now=job.now)
-        dirty.add_prs(repo, reads.prs_in_releases(conn, repo, [r.release_id for r in changed]))
-        dirty.add_prs(repo, [c.pr_number for c in new])
-        if changed or new or gone:
-            dirty.release_teams.update(job.refresher.teams_of_repo(repo))
-        job.refresher.apply(conn, job.team, dirty)
-    report.count("releases", len(changed) + len(gone))
-    report.count("containments", len(new))

@@ -233,7 +233,8 @@ class CommandService:
                          f.is_hotfix, f.failed, f.failure_reasons)
             for f in facts
         ]
-        return _reply(r.render_releases(team.name, rows, tz=flow.calendar.timezone, page=page))
+        return _reply(r.render_releases(team.name, rows, tz=flow.calendar.timezone, page=page,
+                                        source=flow.release_source))
 
     def _item(self, key: str, now: datetime) -> CommandReply:
         journey = self.store.item_journey(key)

@@ -266,6 +266,7 @@ class DigestService:
             "acknowledgements": week_acknowledgements(self.store, team, week),
             "day_hours": day_hours,
             "targets": target_entries(team.targets, report),
+            "releases_source": team.release_source,
         }
         png = render_chart(chart_points([*history, report]), day_hours=day_hours)
         return _Composed(report, inputs, png)

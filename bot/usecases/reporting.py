@@ -128,6 +128,7 @@ def _load_all(
     # One read for the four PR windows: each team keeps the PRs of its own (below).
     opened = merged = reviewed = released = store.prs_touching(repos, start, end, conn=conn)
     releases = store.releases_published(repos, start, end, conn=conn)
+    attempts = store.deploy_failures(repos, start, end, conn=conn)
     keys = {i.item_key for team_items in delivered.values() for i in team_items}
     # The stages tell only handoff and returned statuses apart: no other span is read.
     telling = {s for f in flows for s in f.workflow.handoff | f.workflow.returned}
@@ -155,6 +156,7 @@ def _load_all(
                 incidents_resolved=tuple(i for i in incidents[f.name] if w.has(i.resolved)),
                 prs_released=tuple(p for p in released if p.repo in mine and w.has(p.released_at)),
                 histories=tuple(histories[i.item_key] for i in items),
+                deploy_failures=tuple(a for r, a in attempts if r in mine and w.has(a)),
             )
         )
     return result

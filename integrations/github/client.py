@@ -25,7 +25,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from itertools import islice, pairwise
+from itertools import islice
 from typing import Any, TypeVar
 
 import httpx
@@ -40,12 +40,13 @@ from bot.core.ports import (
     ActivityPoll,
     CodeHostAccount,
     ContainmentResult,
+    DeploymentPoll,
     PullPoll,
     ReleasePoll,
     ReviewPoll,
 )
-from bot.flow.model import Containment, PullRequest, Release, Review
-from integrations.github import convert
+from bot.flow.model import Deployment, PullRequest, Release, Review, Shipping
+from integrations.github import convert, shipping
 from integrations.github.graphql import GraphQLUnavailable, PullsPage, list_pulls, reviews_of
 from integrations.github.policy import SERVICE, Budget, HttpStatusError, Policy
 from integrations.github.wire import (
@@ -277,6 +278,18 @@ class GitHubHost:
             repo, changed=True, releases=releases, tags=tags, etag=new_etag, requests=requests
         )
 
+    def poll_deployments(
+        self, repo: str, environment: str, etag: str | None, known: Mapping[int, Deployment]
+    ) -> DeploymentPoll:
+        """See ``integrations/github/shipping.py``."""
+        return shipping.poll_deployments(self, repo, environment, etag, known)
+
+    def poll_tags(
+        self, repo: str, etag: str | None, pattern: str, known: Mapping[str, Release]
+    ) -> ReleasePoll:
+        """See ``integrations/github/shipping.py``."""
+        return shipping.poll_tags(self, repo, etag, pattern, known)
+
     def containments(
         self,
         repo: str,
@@ -284,30 +297,12 @@ class GitHubHost:
         merged: Mapping[str, int],
         done: Collection[tuple[str, str]],
     ) -> ContainmentResult:
-        """Compare each consecutive pair of eligible releases not yet ``done``, once."""
-        eligible = sorted(
-            (r for r in releases if r.eligible),
-            key=lambda r: (r.published_at or r.created_at, r.release_id),
-        )
-        found: list[Containment] = []
-        pairs: list[tuple[str, str]] = []
-        requests = 0
-        handle = self.gh.get_repo(repo)
-        for previous, current in pairwise(eligible):
-            pair = (previous.tag, current.tag)
-            if pair in done or pair in pairs:
-                continue
-            operation = f"compare {repo} {previous.tag}...{current.tag}"
-            try:
-                shas, cost = self._call(operation, partial(self._compare, handle, *pair))
-            except NotFound:  # a deleted tag: nothing can be learnt, so never ask again
-                event(log, "github.compare_missing", logging.WARNING, repo=repo, base=pair[0],
-                      head=pair[1])
-                shas, cost = [], 1
-            requests += cost
-            pairs.append(pair)
-            found += [Containment(repo, current.release_id, merged[s]) for s in shas if s in merged]
-        return ContainmentResult(containments=found, pairs=pairs, requests=requests)
+        """See ``integrations/github/shipping.py``."""
+        return shipping.containments(self, repo, releases, merged, done)
+
+    def check_shipping(self, repo: str, how: Shipping) -> str:
+        """See ``integrations/github/shipping.py``."""
+        return shipping.check_shipping(self, repo, how)
 
     def check_repo(self, repo: str) -> str:
         """The repository's full name; ``NotFound`` names it when missing or not visible."""
@@ -382,10 +377,3 @@ class GitHubHost:
 
     def _objects(self, klass: type[G], items: Sequence[Any]) -> list[G]:
         return [self.gh.create_from_raw_data(klass, slim(item)) for item in items]
-
-    @staticmethod
-    def _compare(handle: Any, base: str, head: str) -> tuple[list[str], int]:
-        comparison = handle.compare(base, head)
-        total = int(comparison.total_commits)  # the first request: page 1 of the commits
-        shas = [commit.sha for commit in comparison.commits]
-        return shas, max(1, -(-total // PER_PAGE))

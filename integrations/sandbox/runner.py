@@ -80,14 +80,18 @@ class Sandbox:
 
 
 def summary_line(world: World) -> str:
-    """``scenario demo: 2 teams (payments, checkout), 95 items, 72 PRs, 24 releases``."""
+    """``scenario demo: 3 teams (payments, …), 128 items, 98 PRs, 24 releases, 39 production
+    deployments`` (deployments only where some team ships by them)."""
     with world.lock:
         pulls = sum(len(r.pulls) for r in world.github.repos.values())
         releases = sum(len(r.releases) for r in world.github.repos.values())
+        deployed = sum(1 for r in world.github.repos.values() for d in r.deployments
+                       if d.environment == "production")
         names = [t.name for t in world.teams]
         shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+        more = f", {deployed} production deployments" if deployed else ""
         return (f"scenario {world.name}: {len(names)} teams ({shown}), "
-                f"{len(world.jira.issues)} items, {pulls} PRs, {releases} releases")
+                f"{len(world.jira.issues)} items, {pulls} PRs, {releases} releases{more}")
 
 
 def scenario_config(world: World) -> dict[str, Any]:
@@ -124,8 +128,7 @@ def _team(team: ScenarioTeam, logins: dict[str, str]) -> dict[str, Any]:
                    "github": {logins[e]: e for e in team.engineering_emails if e in logins}},
         "workflow": {"handoff": list(team.handoff), "started": list(team.started),
                      "returned": list(team.returned), "done": list(team.done)},
-        "releases": {"source": team.release_source, "hotfix_pattern": "(?i)hotfix",
-                     "failure_window": "72h"},
+        "releases": _releases(team),
         "incidents": {"issue_types": list(team.incident_types)},
         "digest": {"day": "mon", "time": "09:00"},
         "alerts": {"handoff_waiting": "2d", "review_waiting": "1d", "unreleased": "5d"},
@@ -134,6 +137,15 @@ def _team(team: ScenarioTeam, logins: dict[str, str]) -> dict[str, Any]:
         "review": {"every": "month", "day": 1, "time": "09:00"},
     })
     return out
+
+
+def _releases(team: ScenarioTeam) -> dict[str, Any]:
+    out: dict[str, Any] = {"source": team.release_source}
+    if team.release_source == "deployments":
+        out["environments"] = list(team.environments)
+    if team.release_source == "tags":
+        out["tag_pattern"] = team.tag_pattern
+    return {**out, "hotfix_pattern": "(?i)hotfix", "failure_window": "72h"}
 
 
 SCENARIO_TARGETS = {"lead_time": "10d", "handoff_delay": "1d", "release_interval": "14d",

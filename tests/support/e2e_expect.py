@@ -102,7 +102,8 @@ class TeamExpect:
         published: dict[str, list[datetime]] = defaultdict(list)
         for rel in self.releases:
             assert rel.published is not None
-            published[rel.repo].append(rel.published)
+            if not rel.rollback:  # a redeploy of an earlier commit releases nothing new
+                published[rel.repo].append(rel.published)
         for times in published.values():
             times.sort()
         # Every repository's merges are replayed before a release at the same instant, so a
@@ -231,13 +232,19 @@ class TeamExpect:
                            if incidents[k].resolved is not None)
             if spans:
                 downtime.append(_union_hours(spans))
-        return {
+        out = {
             "count": len(mine),
             "hotfixes": sum(1 for r in mine if r.hotfix),
             "failed": len(failed),
             "change_failure_rate": len(failed) / len(mine) if mine else None,
             "downtime_hours": stat(downtime),
         }
+        if self.team.release_source == "deployments":
+            out["deploy_failures"] = sum(
+                1 for f in self.intent.deploy_failures
+                if f.team == self.team.name and week.holds(f.at)
+            )
+        return out
 
     def _incidents(self, week: Week) -> dict[str, Any]:
         done = [i for i in self.incidents if week.holds(i.resolved)]

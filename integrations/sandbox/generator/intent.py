@@ -60,7 +60,17 @@ class ReleaseIntent:
     prerelease: bool
     hotfix: bool
     failed: bool = False
-    reasons: tuple[str, ...] = ()  # "hotfix <tag>", "revert #<n>", "incident <key>"
+    reasons: tuple[str, ...] = ()  # "hotfix <tag>", "revert #<n>", "incident <key>", ...
+    rollback: bool = False  # a redeploy of an earlier commit: contains no pull request
+
+
+@dataclass(frozen=True, slots=True)
+class DeployFailureIntent:
+    """A deployment attempt to production that failed (no release), at its last status."""
+
+    team: str
+    repo: str
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +93,4 @@ class Intent:
     pulls: list[PullIntent] = field(default_factory=list)
     releases: list[ReleaseIntent] = field(default_factory=list)
     incidents: list[IncidentIntent] = field(default_factory=list)
+    deploy_failures: list[DeployFailureIntent] = field(default_factory=list)

@@ -15,6 +15,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from integrations.sandbox.generator.common import BOTS, Person, person_name
+from integrations.sandbox.generator.deployed import ship_by_deployments
 from integrations.sandbox.generator.intent import Intent
 from integrations.sandbox.generator.scenarios import SCENARIOS, TeamPlan, team_plans
 from integrations.sandbox.generator.team import build_team
@@ -71,6 +72,8 @@ def generate_with_intent(
             _add_team(world, plan, people)
             rng = random.Random(f"{scenario}:{seed}:{plan.name}")
             build_team(world, plan, people, rng, projects, intent)
+            if plan.ships_by == "deployments":
+                ship_by_deployments(world, plan, intent)
             if freeze:
                 gc.freeze()
     finally:
@@ -146,4 +149,5 @@ def _add_team(world: World, plan: TeamPlan, people: list[Person]) -> None:
         product_emails=[p.email for p in people if p.role == "product"],
         engineering_emails=[p.email for p in people if p.role == "engineering"],
         timezone=plan.timezone, holidays="US" if plan.timezone.startswith("America") else "GB",
+        release_source="deployments" if plan.ships_by == "deployments" else "github",
     ))

@@ -50,6 +50,7 @@ class TeamPlan:
     backlog_share: float = 0.3  # items never handed off
     people_offset: int = 0  # other-timezone people: every n-th person (0: none)
     stage_alerts: bool = False  # add items whose waits are past the alert thresholds at now
+    ships_by: str = "releases"  # or "deployments" (generator/deployed.py)
 
 
 def team_plans(scenario: str, size: int | None, seed: int) -> list[TeamPlan]:
@@ -72,6 +73,9 @@ def demo_plans(size: int) -> list[TeamPlan]:
     """Payments: quarterly releases, specs waiting weeks, a hotfix after every release.
 
     Checkout: a two-week cadence, pickups within hours, small releases.
+
+    Storefront: deploys to production from CI several times a week (no GitHub releases),
+    with a failed attempt and a rollback.
     """
     half = max(size // 2, 10)
     payments = TeamPlan(
@@ -88,7 +92,14 @@ def demo_plans(size: int) -> list[TeamPlan]:
         incident_rate=0.1, prerelease_rate=0.0, backlog_share=0.15, people_offset=4,
         timezone="Europe/London",
     )
-    return [payments, checkout]
+    storefront = TeamPlan(
+        "storefront", "STO", ("acme/storefront",), items=max(size // 3, 10), product=1,
+        engineers=3, pickup_hours=(0.5, 6.0), cycle_hours=(2.0, 20.0), review_hours=(0.3, 4.0),
+        cadence_days=2.5, baseline_weeks_ago=17.0, hotfix_rate=0.0, revert_rate=0.0,
+        incident_rate=0.0, prerelease_rate=0.0, draft_next=False, backlog_share=0.15,
+        ships_by="deployments",
+    )
+    return [payments, checkout, storefront]
 
 
 def generated_plans(total: int, seed: int) -> list[TeamPlan]:

@@ -36,6 +36,7 @@ def test_all_well_without_probes_is_exit_0_and_says_so() -> None:
     assert lines(verdicts) == [
         "ok   team payments: jira project PAY, 2 repos, channel C0PAYMENTS",
         "ok   team growth: jira jql, 1 repo, channel #growth",
+        "ok   team storefront: jira project STO, 1 repo, channel #storefront",
         "ok   jira: https://acme.atlassian.net, PAT",
         "ok   github: https://api.github.com, token set",
         "ok   slack: https://slack.com/api/, Socket Mode",

@@ -39,11 +39,14 @@ def test_demo_runs_the_whole_flow_with_no_accounts(tmp_path: Path) -> None:
     for step in steps:
         assert step in out
     assert "total:" in out and " 0 failed" in out
-    assert out.count("a second run says 'already_posted'") == 2
+    assert out.count("a second run says 'already_posted'") == 3  # one per team
     assert "channel: PAY-" in out  # a handoff waiting past its threshold
     assert "/crosswalk summary →" in out and "/crosswalk item PAY-" in out
     assert "as `crosswalk review`" in out and "payments  review  " in out
     assert "where the time went" in out
+    # storefront ships by deployments: read as releases, with its failed attempts counted
+    assert "production deployments" in out and "storefront" in out
+    assert "failed deployment attempts" in out
     # "What next" names this very executable and the week printed above.
     week = out.split("The report of the last complete week (")[1][:8]
     assert f"{crosswalk} report --config " in out and f"--week {week} --format json" in out
@@ -54,7 +57,7 @@ def test_demo_runs_the_whole_flow_with_no_accounts(tmp_path: Path) -> None:
     assert {r["week"] for r in json.loads(again.stdout)} == {week}
     assert "App Home →" in out and "Waiting on you" in out
     charts = sorted((tmp_path / "demo").glob("*.png"))
-    assert [c.name.split("-")[0] for c in charts] == ["checkout", "payments"]
+    assert [c.name.split("-")[0] for c in charts] == ["checkout", "payments", "storefront"]
     assert all(c.read_bytes().startswith(b"\x89PNG") for c in charts)
     assert "Traceback" not in result.stderr
     # The demo narrates on stdout; info log lines stay out of the way unless asked for.

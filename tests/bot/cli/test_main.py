@@ -80,7 +80,7 @@ def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked(
     result = run("--config", EXAMPLE, "check", env=FULL)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == f"ok   config {EXAMPLE}: 2 team(s)"
+    assert lines[0] == f"ok   config {EXAMPLE}: 3 team(s)"
     assert "ok   jira: https://acme.atlassian.net, email + API token" in lines
     assert lines[-1].startswith("skip reachability: not checked: no probe registered yet")
     assert not any(line.startswith("FAIL") for line in lines)

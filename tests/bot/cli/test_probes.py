@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 from bot.cli.main import main
 from bot.config.env import DESCRIPTIONS
 from bot.store import migrate
+from integrations.sandbox import shipping
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
 
@@ -124,3 +125,42 @@ def test_the_database_is_probed_not_skipped(box: Sandbox, tmp_path: Path) -> Non
     assert down.exit_code == 1
     [line] = [x for x in down.stdout.splitlines() if x.startswith("FAIL database")]
     assert "Connection refused" in line and "pw" not in line
+
+
+def test_each_repository_says_what_of_its_releases_the_token_reads(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    result = check(box, tmp_path)
+    assert "ok   team payments github: repository acme/payments-api: releases readable" in (
+        result.stdout.splitlines())
+
+
+def test_a_deployments_team_needs_its_environments_to_exist(
+    tmp_path: Path,
+) -> None:
+    world = shipping.as_deployments(generate("small", seed=3, now=NOW))
+    with Sandbox(world) as box:
+        good = check(box, tmp_path, edit={"releases": {"source": "deployments",
+                                                       "environments": ["Production"]}})
+        bad = check(box, tmp_path, edit={"releases": {"source": "deployments",
+                                                      "environments": ["prod-eu"]}})
+    assert good.exit_code == 0, good.output
+    assert ("ok   team payments github: repository acme/payments-api: deployments to "
+            "production readable") in good.stdout.splitlines()
+    assert bad.exit_code == 1, bad.output
+    assert ("FAIL team payments github: repository acme/payments-api: GitHub: no environment "
+            "prod-eu "
+            "in acme/payments-api (it has: production, staging); set releases.environments to"
+            " the production ones") in bad.stdout.splitlines()
+
+
+def test_a_tags_team_is_told_how_many_tags_match(tmp_path: Path) -> None:
+    world = shipping.as_tags(generate("small", seed=3, now=NOW))
+    with Sandbox(world) as box:
+        result = check(box, tmp_path, edit={"releases": {"source": "tags",
+                                                         "tag_pattern": r"^v1\.[12]\."}})
+        tags = sorted(world.github.repos["acme/payments-api"].tags)
+    assert result.exit_code == 0, result.output
+    matching = sum(1 for t in tags if t.startswith(("v1.1.", "v1.2.")))
+    assert (f"ok   team payments github: repository acme/payments-api: tags readable; "
+            f"{matching} of the first {len(tags)} match tag_pattern") in result.stdout.splitlines()

@@ -39,9 +39,9 @@ def minimal(**top: Any) -> dict[str, Any]:
     return data
 
 
-def test_example_config_loads_with_both_teams() -> None:
+def test_example_config_loads_with_every_team() -> None:
     settings = load_settings(EXAMPLE)
-    assert list(settings.teams) == ["payments", "growth"]
+    assert list(settings.teams) == ["payments", "growth", "storefront"]
     assert settings.poll_interval == Duration(10, "m")
     assert settings.initial_history.calendar_seconds == 90 * 86400
 
@@ -174,11 +174,11 @@ def test_settings_error_is_a_config_error_listing_problems() -> None:
 
 def test_team_selection_for_a_team_option() -> None:
     settings = load_settings(EXAMPLE)
-    assert [t.name for t in settings.selected(None)] == ["payments", "growth"]
+    assert [t.name for t in settings.selected(None)] == ["payments", "growth", "storefront"]
     assert [t.name for t in settings.selected("growth")] == ["growth"]
     with pytest.raises(SettingsError) as caught:
         settings.selected("billing")
-    assert caught.value.problems == ("no team 'billing' (teams: payments, growth)",)
+    assert caught.value.problems == ("no team 'billing' (teams: payments, growth, storefront)",)
 
 
 def test_targets_convert_to_hours_the_handoff_delay_in_working_hours() -> None:

@@ -150,7 +150,7 @@ CASES: list[tuple[tuple[tuple[str, object], ...], str]] = [
     ),
     (
         ((f"{T}.releases", {"source": "gitlab"}),),
-        f'{T}.releases.source: expected github or jira, got "gitlab"',
+        f'{T}.releases.source: expected github, deployments, tags or jira, got "gitlab"',
     ),
     (
         ((f"{T}.releases", {"source": "jira"}), (f"{T}.jira", DELETE), (f"{T}.workflow", DELETE)),

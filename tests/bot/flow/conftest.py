@@ -160,11 +160,15 @@ class World:
         repo: str = REPO,
         draft: bool = False,
         prerelease: bool = False,
+        name: str | None = None,
+        **shipped: Any,
     ) -> None:
-        """A release whose range (previous eligible tag → tag) contains ``prs``."""
+        """A release whose range (previous eligible tag → tag) contains ``prs``; ``shipped``
+        sets ``kind``, ``sha``, ``ref`` or ``rollback``."""
         when = self.t(published)
         created = when - timedelta(minutes=5)
-        self.releases.append(Release(repo, release_id, tag, tag, draft, prerelease, created, when))
+        self.releases.append(Release(repo, release_id, tag, name or tag, draft, prerelease,
+                                     created, when, **shipped))
         self.containments.extend(Containment(repo, release_id, n) for n in prs)
 
     def facts(self) -> TeamFacts:

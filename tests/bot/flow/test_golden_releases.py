@@ -101,7 +101,8 @@ def test_empty_week_has_every_key_with_zeros_and_nulls(world: Any) -> None:
         "pull_requests": {"opened": 0, "merged": 0, "merged_without_review": 0,
                           "cycle_hours": empty, "first_review_working_hours": empty},
         "releases": {"count": 0, "hotfixes": 0, "failed": 0, "change_failure_rate": None,
-                     "downtime_hours": empty, "change_lead_hours": empty},
+                     "downtime_hours": empty, "change_lead_hours": empty,
+                         "deploy_failures": 0},
         "incidents": {"resolved": 0, "restore_hours": empty},
         "wip": 0,
     }

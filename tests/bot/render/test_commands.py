@@ -170,6 +170,19 @@ def test_releases_newest_first_with_failures_explained() -> None:
     ]
 
 
+def test_a_team_that_deploys_sees_its_deployments_and_their_rollbacks() -> None:
+    rows = [ReleaseRow("acme/shop", "main #1000482", "", T, False, True,
+                       ("rollback main #1000490",))]
+    _, blocks = render_releases("storefront", rows, tz="Europe/London", source="deployments")
+    lines = section_text(blocks).splitlines()
+    assert lines == ["*Deployments · storefront* (1)",
+                     "• acme/shop main #1000482 — Mon 16 Nov 09:00 · *failed* "
+                     "(rollback main #1000490)"]
+    text, empty = render_releases("storefront", [], source="tags")
+    assert text == "Tags · storefront: none."
+    assert section_text(empty) == "*Tags · storefront*\nNo tags yet."
+
+
 def test_item_journey_shows_handoffs_prs_and_release() -> None:
     journey = ItemJourney(
         "PAY-12",

@@ -266,3 +266,19 @@ def test_digest_shows_the_targets_met_or_not() -> None:
     assert "Handoff delay ≤ 1 working day: – ❌ not met" in body
     _, plain = render()
     assert not any("Targets" in t for t in texts(plain))
+
+
+def test_a_team_that_deploys_reads_deployments_and_its_failed_attempts() -> None:
+    report = copy.deepcopy(REPORT)
+    report["releases"]["deploy_failures"] = 2
+    text, blocks = render(report=report, releases_source="deployments")
+    outcomes = blocks[1]["text"]["text"]
+    assert ("*Deployments:* 4 (1 hotfix), *failed:* 1 · change failure rate 25% · "
+            "2 failed attempts") in outcomes
+    assert "Releases" not in outcomes
+    assert "4 deployments (1 failed)" in text
+    report["releases"]["deploy_failures"] = 0
+    _, quiet = render(report=report, releases_source="tags")
+    assert "*Tags:* 4 (1 hotfix), *failed:* 1 · change failure rate 25%\n" in (
+        quiet[1]["text"]["text"] + "\n")
+    assert "failed attempt" not in quiet[1]["text"]["text"]

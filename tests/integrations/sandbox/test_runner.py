@@ -41,7 +41,7 @@ def test_real_clients_reach_each_server_with_the_env(box: Sandbox) -> None:
     env = box.env()
     jira = JIRA(env["JIRA_URL"], basic_auth=(env["JIRA_EMAIL"], env["JIRA_API_TOKEN"]),
                 timeout=10, get_server_info=True)
-    assert {p.key for p in jira.projects()} == {"PAY", "CHK"}
+    assert {p.key for p in jira.projects()} == {"PAY", "CHK", "STO"}
     gh = Github(auth=Auth.Token(env["GITHUB_TOKEN"]), base_url=env["GITHUB_API_URL"],
                 timeout=10, retry=None)
     repo = gh.get_repo("acme/checkout-web")
@@ -57,7 +57,7 @@ def test_real_clients_reach_each_server_with_the_env(box: Sandbox) -> None:
 def test_written_config_loads_and_names_the_scenario_teams(box: Sandbox, tmp_path: Path) -> None:
     path = box.write_config(tmp_path / "sub" / "crosswalk.yaml")
     settings = load_settings(path)
-    assert set(settings.teams) == {"payments", "checkout"}
+    assert set(settings.teams) == {"payments", "checkout", "storefront"}
     text = path.read_text()
     for team in box.world.teams:
         assert team.channel_id in text and team.jira_project in text
@@ -68,7 +68,7 @@ def test_written_config_loads_and_names_the_scenario_teams(box: Sandbox, tmp_pat
 
 def test_summary_counts_what_the_world_holds(box: Sandbox) -> None:
     line = box.summary()
-    assert line.startswith("scenario demo: 2 teams (payments, checkout), ")
+    assert line.startswith("scenario demo: 3 teams (payments, checkout, storefront), ")
     assert f"{len(box.world.jira.issues)} items" in line
 
 

@@ -63,15 +63,43 @@ def test_release_intents_and_failures_match_the_definition(
     world, intent = generated
     exp = expected_records(world)
     by_id = {r.release_id: r for r in exp.releases}
-    assert {r.release_id for r in intent.releases} == set(by_id)
-    for r in intent.releases:
+    # teams that ship by deployments: test_deployment_intents_match_the_deployments
+    released = {t.name for t in world.teams if t.release_source != "deployments"}
+    mine = [r for r in intent.releases if r.team in released]
+    assert {r.release_id for r in mine} == set(by_id)
+    for r in mine:
         rel = by_id[r.release_id]
         assert (r.tag, r.published, r.draft, r.prerelease) == (
             rel.tag, rel.published_at, rel.draft, rel.prerelease)
-    teams = {t.name: (t.jira_project, t.repos) for t in world.teams}
+    teams = {t.name: (t.jira_project, t.repos) for t in world.teams if t.name in released}
     oracle = failed_releases(exp, teams)
-    logged = {r.release_id: set(r.reasons) for r in intent.releases if r.failed}
+    logged = {r.release_id: set(r.reasons) for r in mine if r.failed}
     assert logged == oracle
+
+
+def test_deployment_intents_match_the_deployments() -> None:
+    world, intent = generate_with_intent("demo", now=NOW)
+    team = next(t for t in world.teams if t.release_source == "deployments")
+    repo = world.github.repos[team.repos[0]]
+    assert repo.releases == []  # it ships by deployments only
+    successes = {
+        (d.sha, next(s.created_at for s in d.statuses if s.state == "success"))
+        for d in repo.deployments if d.environment == "production"
+        and any(s.state == "success" for s in d.statuses)
+    }
+    mine = [r for r in intent.releases if r.team == team.name and r.repo == repo.full_name
+            and r.published is not None and not r.draft and not r.prerelease]
+    rollbacks = [r for r in mine if r.rollback]
+    assert len(rollbacks) == 1
+    back = next(d for d in repo.deployments if d.id == rollbacks[0].release_id)
+    shipped = {(repo.tags[r.tag], r.published) for r in mine if not r.rollback}
+    assert shipped | {(back.sha, rollbacks[0].published)} == successes
+    failed = [r for r in mine if r.failed]
+    assert [r.reasons for r in failed] == [(f"rollback {rollbacks[0].tag.split()[0]}",)]
+    attempts = [d for d in repo.deployments if d.environment == "production"
+                and d.statuses[-1].state == "failure"]
+    assert [(team.name, repo.full_name, d.statuses[-1].created_at) for d in attempts] == [
+        (f.team, f.repo, f.at) for f in intent.deploy_failures]
 
 
 def test_incident_intents_match_the_records(generated: tuple[World, Intent]) -> None:
