@@ -2,9 +2,11 @@
 
 ``.venv/bin/python bench/run_all.py`` runs the full sizes (about half an hour on 2 cores);
 ``--quick`` runs each script at a small size, for a smoke run (the file says which was run).
-``--only NAME`` (repeatable) runs some of them. Each script runs in its own process, as a
-user would run it, and its output is copied into the file verbatim: the scripts themselves
-print the targets beside their figures, so this file only adds the machine and the date.
+``--only NAME`` (repeatable) runs some of them and keeps the other scripts' sections of the
+existing file as they were (each section says when it ran). Each script runs in its own
+process, as a user would run it, and its output is copied into the file verbatim: the
+scripts themselves print the targets beside their figures, so this file only adds the
+machine and the date.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ BENCHES = (
         "sync",
         ("10000",),
         ("1000",),
-        "backfill requests <= 1.05x the REST lower bound; no-change poll: every request a 304",
+        "backfill requests <= 1.05x the REST lower bound; no-change poll: every request a 304;"
+        " the same for a team that ships by deployments and one that ships by tags",
     ),
     Bench(
         "report",
@@ -82,8 +85,20 @@ def run(bench: Bench, quick: bool) -> tuple[str, float, int]:
     return output, time.perf_counter() - started, done.returncode
 
 
-def results(benches: list[Bench], quick: bool) -> tuple[str, int]:
-    """The whole RESULTS.md text, and how many scripts failed."""
+def kept_sections(text: str) -> dict[str, str]:
+    """The ``## name`` sections of an existing RESULTS.md, by script name."""
+    sections: dict[str, str] = {}
+    for part in text.split("\n## ")[1:]:
+        name = part.split("\n", 1)[0].strip()
+        sections[name] = "## " + part.rstrip() + "\n"
+    return sections
+
+
+def results(
+    benches: list[Bench], quick: bool, keep: dict[str, str] | None = None
+) -> tuple[str, int]:
+    """The whole RESULTS.md text, and how many scripts failed; ``keep`` holds the sections
+    of scripts not run this time."""
     lines = [
         "# Benchmark results",
         "",
@@ -93,7 +108,12 @@ def results(benches: list[Bench], quick: bool) -> tuple[str, int]:
         "",
     ]
     failed = 0
-    for bench in benches:
+    chosen = {b.name for b in benches}
+    for bench in BENCHES:
+        if bench.name not in chosen:
+            if keep and bench.name in keep:
+                lines += [keep[bench.name]]
+            continue
         print(f"== {bench.name}", file=sys.stderr, flush=True)
         output, seconds, code = run(bench, quick)
         failed += code != 0
@@ -102,7 +122,8 @@ def results(benches: list[Bench], quick: bool) -> tuple[str, int]:
             f"## {bench.name}",
             "",
             f"`python bench/{bench.name}.py {args}` — {seconds:.0f} s"
-            + (f", **exit {code}**" if code else ""),
+            + (f", **exit {code}**" if code else "")
+            + f" (run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
             "",
             f"Target: {bench.targets}.",
             "",
@@ -122,7 +143,10 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args(argv)
     chosen = [b for b in BENCHES if not args.only or b.name in args.only]
-    text, failed = results(chosen, args.quick)
+    keep = None
+    if args.only and args.out.exists():  # the other scripts' sections stay as they were
+        keep = kept_sections(args.out.read_text(encoding="utf-8"))
+    text, failed = results(chosen, args.quick, keep)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out} ({failed} failed)", file=sys.stderr)
     return 1 if failed else 0

@@ -139,6 +139,14 @@ def demo_scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
         yield synced("demo", None, now, True, tmp_path_factory.mktemp("demo"), mp)
 
 
+@pytest.fixture(scope="module")
+def mixed_scenario(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synced]:
+    # one team per release source: GitHub releases, deployments (a rollback, a failed
+    # attempt) and annotated tags
+    with pytest.MonkeyPatch.context() as mp:
+        yield synced("mixed", None, FIXED_NOW, False, tmp_path_factory.mktemp("mixed"), mp)
+
+
 def mismatches(run: Synced, group: str) -> list[str]:
     """Every figure of ``group`` that differs, as ``team week .path: expected x, got y``."""
     out: list[str] = []
@@ -165,7 +173,16 @@ def test_demo_scenario_synced_by_the_cli_reports_what_the_generator_intended(
     assert mismatches(demo_scenario, group) == []
 
 
-@pytest.mark.parametrize("scenario", ["default_scenario", "demo_scenario"])
+@pytest.mark.parametrize("group", GROUPS)
+def test_every_release_source_reports_what_the_generator_intended(
+    mixed_scenario: Synced, group: str,
+) -> None:
+    sources = {t.name: t.release_source for t in mixed_scenario.world.teams}
+    assert sorted(sources.values()) == ["deployments", "github", "tags"]
+    assert mismatches(mixed_scenario, group) == []
+
+
+@pytest.mark.parametrize("scenario", ["default_scenario", "demo_scenario", "mixed_scenario"])
 def test_the_comparison_covers_every_figure_and_sees_activity(
     scenario: str, request: pytest.FixtureRequest,
 ) -> None:

@@ -161,14 +161,17 @@ def as_deployments(
     return world
 
 
-def as_tags(world: World) -> World:
+def as_tags(world: World, *, repos: Collection[str] | None = None) -> World:
     """Ship every eligible release as an annotated tag dated at its publication.
 
     The tag keeps its name and commit; the release's name becomes the tag's message.
-    Drafts and prereleases vanish (their tags too), so they match no pattern.
+    Drafts and prereleases vanish (their tags too), so they match no pattern. ``repos``:
+    only those (default: every repository).
     """
     with world.lock:
         for full_name, r in world.github.repos.items():
+            if repos is not None and full_name not in repos:
+                continue
             releases, r.releases = r.releases, []
             for rel in releases:
                 sha = r.tags.pop(rel.tag_name, None)

@@ -19,6 +19,7 @@ from integrations.sandbox.generator.deployed import ship_by_deployments
 from integrations.sandbox.generator.intent import Intent
 from integrations.sandbox.generator.scenarios import SCENARIOS, TeamPlan, team_plans
 from integrations.sandbox.generator.team import build_team
+from integrations.sandbox.shipping import as_tags
 from integrations.sandbox.world import (
     GhCommit,
     GhRepo,
@@ -39,6 +40,8 @@ __all__ = ["SCENARIOS", "generate", "generate_with_intent"]
 
 ORG = "acme"
 BOT_LOGIN = "crosswalk-bot"
+SOURCES = {"releases": "github", "deployments": "deployments", "tags": "tags"}
+TAG_PATTERN = r"^v\d+\.\d+\.\d+$"  # the generator's regular and hotfix tags, not its candidates
 _OTHER_TZ = ("America/New_York", "Asia/Kolkata", "America/Los_Angeles")
 
 
@@ -74,6 +77,8 @@ def generate_with_intent(
             build_team(world, plan, people, rng, projects, intent)
             if plan.ships_by == "deployments":
                 ship_by_deployments(world, plan, intent)
+            elif plan.ships_by == "tags":
+                as_tags(world, repos=plan.repos)
             if freeze:
                 gc.freeze()
     finally:
@@ -149,5 +154,6 @@ def _add_team(world: World, plan: TeamPlan, people: list[Person]) -> None:
         product_emails=[p.email for p in people if p.role == "product"],
         engineering_emails=[p.email for p in people if p.role == "engineering"],
         timezone=plan.timezone, holidays="US" if plan.timezone.startswith("America") else "GB",
-        release_source="deployments" if plan.ships_by == "deployments" else "github",
+        release_source=SOURCES[plan.ships_by],
+        tag_pattern=TAG_PATTERN if plan.ships_by == "tags" else None,
     ))

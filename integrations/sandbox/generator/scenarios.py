@@ -3,7 +3,8 @@
 A :class:`TeamPlan` is the recipe the generator follows for one team: its Jira project,
 repositories, people, how fast specs get picked up, and its release rhythm. ``small`` is a
 handful of items for unit tests, ``default`` scales with ``size`` (Jira items) up to
-100,000, ``demo`` tells the story Crosswalk exists for (see :func:`demo_plans`).
+100,000, ``demo`` tells the story Crosswalk exists for (see :func:`demo_plans`), ``mixed``
+has one team per release source: GitHub releases, deployments and tags.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-SCENARIOS = ("small", "default", "demo", "large")
+SCENARIOS = ("small", "default", "demo", "large", "mixed")
 DEFAULT_SIZE = 200
 LARGE_SIZE = 100_000
 ITEMS_PER_TEAM = 400  # generated teams hold about this many items each
@@ -50,7 +51,7 @@ class TeamPlan:
     backlog_share: float = 0.3  # items never handed off
     people_offset: int = 0  # other-timezone people: every n-th person (0: none)
     stage_alerts: bool = False  # add items whose waits are past the alert thresholds at now
-    ships_by: str = "releases"  # or "deployments" (generator/deployed.py)
+    ships_by: str = "releases"  # "deployments" (generator/deployed.py) or "tags" (annotated)
 
 
 def team_plans(scenario: str, size: int | None, seed: int) -> list[TeamPlan]:
@@ -63,6 +64,16 @@ def team_plans(scenario: str, size: int | None, seed: int) -> list[TeamPlan]:
         ]
     if scenario == "demo":
         return demo_plans(size or 90)
+    if scenario == "mixed":
+        each = max((size or 120) // 3, 10)
+        return [
+            TeamPlan("payments", "PAY", ("acme/payments-api",), items=each, cadence_days=7.0),
+            TeamPlan("storefront", "STO", ("acme/storefront",), items=each, cadence_days=3.0,
+                     hotfix_rate=0.0, revert_rate=0.0, incident_rate=0.0, prerelease_rate=0.0,
+                     draft_next=False, ships_by="deployments"),
+            TeamPlan("ledger", "LED", ("acme/ledger-api", "acme/ledger-web"), items=each,
+                     cadence_days=10.0, hotfix_rate=0.5, ships_by="tags"),
+        ]
     if scenario in ("default", "large"):
         total = size or (LARGE_SIZE if scenario == "large" else DEFAULT_SIZE)
         return generated_plans(total, seed)
