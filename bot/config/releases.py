@@ -77,7 +77,7 @@ def one_shipping_per_repo(teams: Mapping[str, HasReleases]) -> None:
         shipping = team.releases.shipping()
         for repo in team.repos:
             first = seen.setdefault(repo.lower(), (name, shipping))
-            if first[1] != shipping:
+            if first[1].key != shipping.key:
                 raise _at(
                     f"teams.{name}.releases",
                     f"{repo} is also in team {first[0]!r}, whose releases are read differently;"

@@ -153,6 +153,19 @@ CASES: list[tuple[tuple[tuple[str, object], ...], str]] = [
         f'{T}.releases.source: expected github, deployments, tags or jira, got "gitlab"',
     ),
     (
+        ((f"{T}.releases", {"source": "tags"}),),
+        f'{T}.releases.tag_pattern: required key is missing (source is "tags")',
+    ),
+    (
+        ((f"{T}.releases", {"source": "tags", "tag_pattern": "^v(\\d+"}),),
+        f'{T}.releases.tag_pattern: expected a regular expression, got "^v(\\d+" (missing ),'
+        " unterminated subpattern at position 2)",
+    ),
+    (
+        ((f"{T}.releases", {"source": "deployments", "environments": []}),),
+        f"{T}.releases.environments: expected at least 1 item(s), got 0",
+    ),
+    (
         ((f"{T}.releases", {"source": "jira"}), (f"{T}.jira", DELETE), (f"{T}.workflow", DELETE)),
         f'{T}.releases: source "jira" needs the team to have jira',
     ),
@@ -303,3 +316,24 @@ def test_missing_file_says_how_to_point_at_one(tmp_path: Path) -> None:
         load_settings(tmp_path / "absent.yaml")
     assert "absent.yaml: 1 problem" in str(caught.value)
     assert "CROSSWALK_CONFIG" in caught.value.problems[0]
+
+
+def test_teams_sharing_a_repository_must_read_its_releases_the_same_way() -> None:
+    data = copy.deepcopy(BASE)
+    data["teams"]["payments"]["releases"] = {"source": "deployments"}
+    data["teams"]["billing"] = {
+        "github": {"repos": ["acme/payments-api"]}, "slack": {"channel": "C0BILLING"},
+        "releases": {"source": "tags", "tag_pattern": "^v"},
+    }
+    assert problems(data) == (
+        "teams.billing.releases: acme/payments-api is also in team 'payments', whose releases"
+        " are read differently; teams sharing a repository need the same source, environments"
+        " and tag_pattern",
+    )
+    data["teams"]["billing"]["releases"] = {"source": "deployments",
+                                            "environments": ["PRODUCTION"]}
+    parse_settings(data)  # environment names compare ignoring case
+    data["teams"]["billing"]["releases"] = {"source": "jira"}
+    data["teams"]["billing"]["jira"] = {"project": "BIL"}
+    data["teams"]["billing"]["workflow"] = data["teams"]["payments"]["workflow"]
+    parse_settings(data)  # fixVersions teams read no GitHub releases
