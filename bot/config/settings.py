@@ -179,6 +179,11 @@ class AlertSettings(_Frozen):
     handoff_waiting: Duration = Duration(2, "d")
     review_waiting: Duration = Duration(1, "d")
     unreleased: Duration = Duration(5, "d")
+    channel_posts: int = Field(
+        default=5, ge=1, le=50,
+        description="Most channel messages one alert run posts for the team; the rest are"
+        " folded into the last one.",
+    )
 
 
 class TeamSettings(_Frozen):
@@ -255,6 +260,7 @@ class TeamSettings(_Frozen):
                 handoff_waiting=self.alerts.handoff_waiting.working_seconds(day),
                 review_waiting=self.alerts.review_waiting.working_seconds(day),
                 unreleased=self.alerts.unreleased.working_seconds(day),
+                channel_posts=self.alerts.channel_posts,
             ),
             targets=self.targets.to_flow(day),
         )

@@ -295,6 +295,7 @@ class AlertThresholds:
     handoff_waiting: float
     review_waiting: float
     unreleased: float
+    channel_posts: int = 5  # channel messages per team and alert run; the rest fold into one
 
 
 @dataclass(frozen=True, slots=True)

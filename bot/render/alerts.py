@@ -148,3 +148,34 @@ def mark_snoozed(
     note = context(f":zzz: Snoozed by {mention(user_id)} until {esc(until_text)}")
     note["block_id"] = "crosswalk_snooze_note"
     return [*kept, note]
+
+
+_FOLDED = {
+    "handoff": ("Handoffs waiting for pickup", "`/crosswalk handoffs`"),
+    "review": ("Pull requests waiting for a first review", "`/crosswalk prs`"),
+    "unreleased": ("Repositories with merged work not released", "`/crosswalk prs`"),
+}
+
+
+def folded_channel_message(
+    team: str, alerts: Sequence[Alert], *, day_hours: float = 8.0
+) -> Reply:
+    """One channel post for the alerts past a run's per-team cap: what each waits for, and
+    where the whole list is, so an old backlog does not flood the channel."""
+    lines: list[str] = []
+    for kind, (label, where) in _FOLDED.items():
+        mine = sorted((a for a in alerts if a.kind == kind),
+                      key=lambda a: -a.waited_working_seconds)
+        if not mine:
+            continue
+        names = [f"{esc(a.subject)} ({fmt_seconds_working(a.waited_working_seconds, day_hours)})"
+                 for a in mine[:10]]
+        more = f" and {len(mine) - 10} more" if len(mine) > 10 else ""
+        lines.append(f"*{label}* ({len(mine)}): {', '.join(names)}{more} — {where} lists them")
+    n = len(alerts)
+    intro = (f":card_index_dividers: *{n} more alert{'s' if n != 1 else ''}* for "
+             f"{esc(team)}, folded into this one message so that a backlog does not flood "
+             "the channel:")
+    text = f"{n} more alerts for {team}, folded into one message"
+    return text, [section(bullet_list(lines, intro=intro)),
+                  context("Each is posted on its own when it next escalates (its wait doubles).")]

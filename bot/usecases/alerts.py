@@ -37,44 +37,36 @@ from bot.flow.alerts import (
     PendingReview,
     UnreleasedPr,
     UnreleasedWork,
-    alert_subject,
     deliver_at,
     evaluate,
     recipient_calendars,
 )
 from bot.flow.report import calendar_for
 from bot.render.alerts import (
+    folded_channel_message,
     handoff_channel_message,
     handoff_dm,
-    mark_acknowledged,
-    mark_snoozed,
     review_dm,
     review_team_dm,
     unreleased_channel_message,
 )
 from bot.store.ledgers import AlertEntry
-from bot.store.people import Snooze
 from bot.store.repo import Store
-from bot.usecases.alert_outcomes import ClickedMessage, SentAlert, TeamState
+from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
+from bot.usecases.alert_outcomes import SentAlert, TeamState
 from bot.usecases.people import People
+
+__all__ = ["CHANNEL", "AlertService", "subject_of"]
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "channel"  # the ledger's recipient of a team-channel post
 DROPPED = ""  # channel and ts recorded for a held alert dropped as moot
 RETRY_AFTER = timedelta(minutes=15)  # a post Slack refused is retried by a later run
 RUN_LEASE = timedelta(minutes=10)
 LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
-ALERT_KINDS = ("handoff:", "review:", "unreleased:")
-REPLAY_WINDOW = timedelta(minutes=5)  # Slack's signature window: a press seen again is a replay
 
 
-def subject_of(name: str) -> str:
-    """The snooze subject of an alert key ("handoff:PAY-12:0" → "PAY-12"); others unchanged."""
-    return alert_subject(name) if name.startswith(ALERT_KINDS) else name
-
-
-class AlertService:
+class AlertService(AlertButtons):
     """Evaluates and sends alerts; the Bolt buttons call :meth:`acknowledge` and :meth:`snooze`."""
 
     def __init__(
@@ -109,8 +101,7 @@ class AlertService:
         teams = [self._team(name, now, people) for name in self.settings.teams]
         out: list[SentAlert] = []
         for team in teams:
-            for alert in self._due(team, now):
-                out += self._send(team, alert, now, dry_run)
+            out += self._send_team(team, now, dry_run)
         out += self._deliver_held(teams, now, dry_run)
         event(
             log, "alerts.run_done", sent=sum(a.status == "sent" for a in out),
@@ -173,16 +164,36 @@ class AlertService:
         alerts = evaluate(**team.rules, sent=sent, snoozes=snoozes)
         return [a for a in alerts if a.alert_key not in acknowledged]
 
-    def _send(self, team: TeamState, alert: Alert, now: datetime, dry_run: bool) -> list[SentAlert]:
+    def _send_team(self, team: TeamState, now: datetime, dry_run: bool) -> list[SentAlert]:
+        """The team's due alerts; past ``alerts.channel_posts`` channel posts, the rest fold
+        into one summary post (their DMs go as usual)."""
+        due = [a for a in self._due(team, now) if self._sendable(team, a, now)]
+        posts = [a for a in due if a.channel]
+        cap = team.flow.alerts.channel_posts
+        folded = {a.alert_key for a in posts[cap - 1:]} if len(posts) > cap else set()
+        out: list[SentAlert] = []
+        for alert in due:
+            out += self._send(team, alert, now, dry_run, channel=alert.alert_key not in folded)
+        if folded:
+            out += self._post_folded(team, [a for a in posts if a.alert_key in folded], now,
+                                     dry_run)
+        return out
+
+    def _sendable(self, team: TeamState, alert: Alert, now: datetime) -> bool:
         if not self._still_current(team, alert):
             event(log, "alerts.moot", key=alert.alert_key)
-            return []
+            return False
         if alert.channel and deliver_at(calendar_for(team.flow.calendar), now) > now:
             # The channel post (and so the whole alert) waits for the team's working time.
             event(log, "alerts.deferred", key=alert.alert_key, reason='outside_team_hours')
-            return []
+            return False
+        return True
+
+    def _send(
+        self, team: TeamState, alert: Alert, now: datetime, dry_run: bool, *, channel: bool
+    ) -> list[SentAlert]:
         out = []
-        if alert.channel:
+        if alert.channel and channel:
             out.append(self._deliver(team, alert, CHANNEL, now, dry_run, claim=True))
         for dm in alert.dms:
             if dm.deliver_at > now:
@@ -190,6 +201,37 @@ class AlertService:
             else:
                 out.append(self._deliver(team, alert, dm.user_id, now, dry_run, claim=True))
         return [a for a in out if a is not None]
+
+    def _post_folded(
+        self, team: TeamState, alerts: list[Alert], now: datetime, dry_run: bool
+    ) -> list[SentAlert]:
+        """One summary post for the channel alerts past the cap, each claimed first. The
+        ledger records them sent with the summary's ts and no channel, so buttons pressed on
+        another message never re-render the summary as one alert."""
+        mine = alerts if dry_run else [
+            a for a in alerts
+            if self.store.claim_alert(a.alert_key, a.level, CHANNEL, self.holder, now)
+        ]
+        if not mine:
+            return []
+        day_hours = team.flow.calendar.working_day_seconds / 3600.0
+        text, blocks = folded_channel_message(team.name, mine, day_hours=day_hours)
+        status = "would_send" if dry_run else "sent"
+        posted_ts = ""
+        if not dry_run:
+            if self.messenger is None:
+                raise RuntimeError("AlertService needs a messenger to send")
+            try:
+                posted_ts = self.messenger.post_message(team.channel, text, blocks).ts
+            except IntegrationError as exc:  # nothing posted, or unknown: never twice
+                status = "failed"
+                event(log, "alerts.post_failed", logging.ERROR, key="folded", level=0, error=exc)
+            for a in mine:
+                self.store.mark_alert_sent(a.alert_key, a.level, CHANNEL, channel=DROPPED,
+                                           message_ts=posted_ts, now=now)
+        event(log, "alerts.folded", team=team.name, alerts=len(mine), status=status)
+        return [SentAlert(a.alert_key, a.level, CHANNEL, status, text, team.channel,
+                          message_ts=posted_ts or None) for a in mine]
 
     def _hold(
         self, alert: Alert, user: str, until: datetime, now: datetime, dry_run: bool
@@ -322,79 +364,3 @@ class AlertService:
                       team.flow.calendar.timezone)
             at = deliver_at(recipient_calendars(team.flow.calendar)(tz), now)
         return at if at > now else None
-
-    # ---- buttons ---------------------------------------------------------------------------
-
-    def acknowledge(
-        self, alert_key: str, user_id: str, *, now: datetime | None = None,
-        clicked: ClickedMessage | None = None,
-    ) -> int:
-        """Record ``user_id``'s acknowledgement and show it on the alert's messages.
-
-        Every message the ledger knows is re-rendered; ``clicked`` is never trusted.
-
-        Returns the ledger rows newly acknowledged (0: already acknowledged, nothing updated).
-        """
-        now = now or self.clock()
-        touched = self.store.acknowledge_alert(alert_key, user_id, now)
-        if touched == 0 or self.messenger is None:
-            return touched
-        event(log, "alerts.acknowledged", key=alert_key)
-        # Every message of the alert the ledger knows, re-rendered from the store: never the
-        # blocks, channel or ts a (signed, perhaps forged) button payload carried.
-        for entry in self.store.alert_entries(alert_key):
-            where = (entry.channel or "", entry.message_ts or "")
-            if not all(where):
-                continue
-            rendered = self._rerender(alert_key, entry.level, now, entry.recipient)
-            if rendered is None:
-                event(log, "alerts.ack_not_shown", key=alert_key, reason="no_longer_waiting")
-                continue
-            text, blocks = rendered
-            self.messenger.update_message(where[0], where[1], text,
-                                          mark_acknowledged(blocks, user_id))
-        return touched
-
-    def snooze(
-        self, subject: str, until: datetime, user_id: str, *, now: datetime | None = None,
-        clicked: ClickedMessage | None = None,
-    ) -> Snooze:
-        """Snooze a subject ("PAY-12", "acme/api#7", "acme/api") or an alert key's subject."""
-        now = now or self.clock()
-        replayed = self.store.recent_snooze(subject_of(subject), user_id, now - REPLAY_WINDOW)
-        if replayed is not None:  # the same press again (Slack or an attacker replays it)
-            return replayed
-        snooze = self.store.add_snooze(subject_of(subject), until, user_id, now)
-        entry = self._clicked_entry(subject, clicked)
-        if entry is not None and self.messenger is not None:
-            rendered = self._rerender(subject, entry.level, now, entry.recipient)
-            if rendered is not None:
-                text, blocks = rendered
-                blocks = mark_snoozed(blocks, user_id, f"{until:%a %d %b %H:%M} UTC")
-                self.messenger.update_message(str(entry.channel), str(entry.message_ts), text,
-                                              blocks)
-        event(log, "alerts.snoozed", subject=snooze.subject, until=until.isoformat())
-        return snooze
-
-    def _clicked_entry(self, alert_key: str, clicked: ClickedMessage | None) -> AlertEntry | None:
-        """The ledger entry of the message a button was pressed on; None for a message the
-        ledger does not know (a forged channel or ts)."""
-        if clicked is None:
-            return None
-        for entry in self.store.alert_entries(alert_key):
-            if (entry.channel, entry.message_ts) == (clicked.channel, clicked.ts):
-                return entry
-        return None
-
-    def _rerender(
-        self, alert_key: str, level: int, now: datetime, recipient: str = CHANNEL
-    ) -> tuple[str, list[dict[str, Any]]] | None:
-        """The message of ``alert_key`` at ``level`` to ``recipient`` from the current state."""
-        directory = People(self.store, self.messenger, now, dry_run=True)
-        for name in self.settings.teams:
-            team = self._team(name, now, directory)
-            alert = team.current.get(alert_key)
-            if alert is not None:
-                return self._render(team, replace(alert, level=level), recipient)
-        return None
-
