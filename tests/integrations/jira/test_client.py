@@ -178,6 +178,22 @@ def test_server_deployment_uses_classic_search_with_a_pat(
     assert len(changes) == sum(len(i.histories) for i in world.jira.issues.values())
 
 
+def test_data_center_with_basic_auth_also_uses_classic_search(
+    server: JiraServer, make_source: Callable[..., JiraSource]
+) -> None:
+    # The path follows serverInfo's deploymentType, not the kind of credentials: a Data
+    # Center that allows basic auth (user + password) has no /search/jql.
+    world = server.world = build_world(issues=12, deployment_type="DataCenter")
+    source = make_source(pat=False)
+    source.page_size = 5
+    keys, _ = flatten(list(source.fetch_updated(ALL, None, overlap=NO_OVERLAP)))
+    assert sorted(keys) == sorted(world.jira.issues)
+    assert [r.query["startAt"] for r in server.requests if r.path.endswith("/search")] == [
+        ["0"], ["5"], ["10"]]
+    assert not [r for r in server.requests if r.path.endswith("/search/jql")]
+    assert {r.status for r in server.requests} == {200}  # the sandbox took the basic auth
+
+
 def test_member_keys_list_every_key_of_the_query_keys_only(
     server: JiraServer, world: World, source: JiraSource
 ) -> None:
