@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.config.env import GITHUB, SLACK_APP, Env, jira_env, mask_url
+from bot.config.env import GITHUB, GITHUB_APP, SLACK_APP, Env, jira_env, mask_url
 from bot.config.loading import SettingsError
 from bot.config.settings import Settings
 from bot.core.errors import IntegrationError
@@ -98,10 +98,13 @@ def service_verdicts(settings: Settings, env: Env) -> list[Verdict]:
             auth = "PAT" if env.jira_uses_pat else "email + API token"
             verdicts.append(Verdict("jira", "ok", f"{mask_url(env.jira_url or '')}, {auth}"))
     if settings.uses_github:
-        if env.missing(*GITHUB):
-            verdicts.append(Verdict("github", "FAIL", _missing(env, GITHUB)))
+        names = GITHUB_APP if env.github_uses_app else GITHUB
+        if env.missing(*names):
+            hint = "" if env.github_uses_app else " (or GITHUB_APP_ID for a GitHub App)"
+            verdicts.append(Verdict("github", "FAIL", _missing(env, names) + hint))
         else:
-            verdicts.append(Verdict("github", "ok", f"{env.github_api_url}, token set"))
+            auth = f"GitHub App {env.github_app_id}" if env.github_uses_app else "token set"
+            verdicts.append(Verdict("github", "ok", f"{env.github_api_url}, {auth}"))
     if env.missing(*SLACK_APP):
         verdicts.append(Verdict("slack", "FAIL", _missing(env, SLACK_APP)))
     else:

@@ -168,9 +168,9 @@ def propose_workflow(statuses: Sequence[tuple[str, str]], handoff: list[str],
 
 
 def _github_part(env: Env, ask: Asker, team: dict[str, Any], repos: Sequence[str]) -> None:
-    if not env.github_token:
+    if not env.github_token and not env.github_uses_app:
         if repos:
-            raise ConfigError("--repo: GITHUB_TOKEN is not set")
+            raise ConfigError("--repo: GITHUB_TOKEN (or a GitHub App's GITHUB_APP_ID) is not set")
         return
     chosen = list(repos)
     if not chosen and not ask.yes:

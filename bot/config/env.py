@@ -32,7 +32,11 @@ DESCRIPTIONS: dict[str, str] = {
     "JIRA_EMAIL": "Jira account email (Jira Cloud; or set JIRA_PAT for Server/Data Center)",
     "JIRA_API_TOKEN": "Jira API token (Jira Cloud; or set JIRA_PAT for Server/Data Center)",
     "JIRA_PAT": "Jira Server/Data Center personal access token",
-    "GITHUB_TOKEN": "GitHub token",
+    "GITHUB_TOKEN": "GitHub token (or a GitHub App: GITHUB_APP_ID and its installation)",
+    "GITHUB_APP_ID": "GitHub App id (instead of GITHUB_TOKEN)",
+    "GITHUB_APP_INSTALLATION_ID": "GitHub App installation id",
+    "GITHUB_APP_PRIVATE_KEY": "GitHub App private key (PEM)",
+    "GITHUB_APP_PRIVATE_KEY_FILE": "path of the GitHub App private key (PEM)",
     "GITHUB_API_URL": "GitHub API root",
     "SLACK_BOT_TOKEN": "Slack bot token (xoxb-...)",
     "SLACK_SIGNING_SECRET": "Slack request signing secret",
@@ -45,6 +49,7 @@ SECRET_VARIABLES = frozenset(
         "JIRA_API_TOKEN",
         "JIRA_PAT",
         "GITHUB_TOKEN",
+        "GITHUB_APP_PRIVATE_KEY",
         "SLACK_BOT_TOKEN",
         "SLACK_SIGNING_SECRET",
         "SLACK_APP_TOKEN",
@@ -83,6 +88,10 @@ class Env:
     jira_api_token: str | None = None
     jira_pat: str | None = None
     github_token: str | None = None
+    github_app_id: str | None = None
+    github_app_installation_id: str | None = None
+    github_app_private_key: str | None = None
+    github_app_private_key_file: str | None = None
     github_api_url: str = DEFAULT_GITHUB_API_URL
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None
@@ -140,6 +149,11 @@ class Env:
         """Whether Jira auth is a Server/Data Center PAT rather than Cloud email + token."""
         return bool(self.jira_pat) and not (self.jira_email and self.jira_api_token)
 
+    @property
+    def github_uses_app(self) -> bool:
+        """Whether GitHub auth is a GitHub App installation rather than a token."""
+        return bool(self.github_app_id) and not self.github_token
+
     def secrets(self) -> list[str]:
         """Every secret value set, including a database password, for log redaction."""
         found = [str(self.get(name)) for name in sorted(SECRET_VARIABLES) if self.get(name)]
@@ -165,6 +179,7 @@ class Env:
 JIRA_CLOUD = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN")
 JIRA_SERVER = ("JIRA_URL", "JIRA_PAT")
 GITHUB = ("GITHUB_TOKEN",)
+GITHUB_APP = ("GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID")  # + a key, checked when read
 SLACK_POST = ("SLACK_BOT_TOKEN",)
 SLACK_APP = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
 
@@ -187,7 +202,7 @@ def required_env(
         if settings.uses_jira:
             needed += jira_env(env)
         if settings.uses_github:
-            needed += GITHUB
+            needed += GITHUB_APP if env is not None and env.github_uses_app else GITHUB
     if command in {"serve", "check"}:
         needed += SLACK_APP
     elif command in {"digest", "alerts"}:

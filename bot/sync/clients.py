@@ -27,10 +27,12 @@ def jira_from(env: Env, *, timeout: float = TIMEOUT) -> JiraSource:
 def github_from(
     env: Env, *, timeout: float = TIMEOUT, throttle: float | None = None
 ) -> GitHubHost:
-    """A ``GitHubHost`` from GITHUB_TOKEN and GITHUB_API_URL (``throttle``: seconds between
+    """A ``GitHubHost`` from GITHUB_TOKEN (or a GitHub App's GITHUB_APP_*) and GITHUB_API_URL
+    (``throttle``: seconds between
     requests; PyGithub's polite default when None)."""
-    config = GitHubConfig.from_env(_mapping(env, "GITHUB_TOKEN", "GITHUB_API_URL"),
-                                   timeout=timeout)
+    names = ("GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID",
+             "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE")
+    config = GitHubConfig.from_env(_mapping(env, *names), timeout=timeout)
     if throttle is not None:
         config = replace(config, throttle=throttle)
     return GitHubHost(config)

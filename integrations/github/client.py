@@ -47,6 +47,13 @@ from bot.core.ports import (
 )
 from bot.flow.model import Deployment, PullRequest, Release, Review, Shipping
 from integrations.github import convert, shipping
+from integrations.github.app_auth import (
+    AppCredentials,
+    InstallationToken,
+    app_account,
+    app_credentials,
+    installation_repos,
+)
 from integrations.github.graphql import GraphQLUnavailable, PullsPage, list_pulls, reviews_of
 from integrations.github.policy import SERVICE, Budget, HttpStatusError, Policy
 from integrations.github.wire import (
@@ -69,22 +76,26 @@ G = TypeVar("G", bound=GithubObject)
 class GitHubConfig:
     """Where GitHub is and the token (kept out of ``repr``)."""
 
-    token: str = field(repr=False)
+    token: str = field(repr=False)  # "" with a GitHub App
     api_url: str = DEFAULT_API
     timeout: float = 20.0
     # PyGithub's pause between requests (its default is 0.25 s): 10 GETs/s stays under the
     # secondary limit of 900 points a minute; 0 in tests
     throttle: float = 0.1
     graphql: bool = True  # PRs and reviews through GraphQL where the server has it
+    app: AppCredentials | None = None  # a GitHub App's installation instead of a token
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> GitHubConfig:
-        """Read GITHUB_TOKEN and GITHUB_API_URL (GitHub Enterprise Server)."""
-        token = env.get("GITHUB_TOKEN", "").strip()
-        if not token:
-            raise ConfigError("GITHUB_TOKEN is not set (a token that can read the repositories)")
+        """Read GITHUB_TOKEN, or a GitHub App's GITHUB_APP_* (integrations/github/app_auth.py),
+        and GITHUB_API_URL (GitHub Enterprise Server)."""
         api = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API
-        return cls(token=token, api_url=api.rstrip("/"), timeout=timeout)
+        token = env.get("GITHUB_TOKEN", "").strip()
+        app = None if token else app_credentials(env)
+        if not token and app is None:
+            raise ConfigError("GITHUB_TOKEN is not set (a token that can read the repositories)"
+                              " nor GITHUB_APP_ID (a GitHub App installation)")
+        return cls(token=token, api_url=api.rstrip("/"), timeout=timeout, app=app)
 
 
 class GitHubHost:
@@ -96,8 +107,9 @@ class GitHubHost:
         self.api = config.api_url.rstrip("/")
         # retry=None: PyGithub's GithubRetry would sleep until a primary reset (up to an
         # hour); Policy bounds every retry and turns long waits into RateLimited instead.
+        auth = config.app.auth() if config.app is not None else Auth.Token(config.token)
         self.gh = Github(
-            auth=Auth.Token(config.token),
+            auth=auth,
             base_url=self.api,
             per_page=PER_PAGE,
             timeout=max(1, math.ceil(config.timeout)),  # PyGithub insists on an int
@@ -111,11 +123,13 @@ class GitHubHost:
         # None: not tried yet; False: unavailable, REST only from then on
         self.graphql: bool | None = None if config.graphql else False
         self._listed: dict[str, PullsPage] = {}  # the last GraphQL listing per repository
+        bearer = {} if config.app is not None else {"Authorization": f"Bearer {config.token}"}
         self.http = httpx.Client(
             timeout=config.timeout,
             follow_redirects=True,
+            auth=InstallationToken(auth) if isinstance(auth, Auth.AppInstallationAuth) else None,
             headers={
-                "Authorization": f"Bearer {config.token}",
+                **bearer,
                 "Accept": "application/vnd.github+json",
                 "X-GitHub-Api-Version": "2022-11-28",
                 "User-Agent": "crosswalk",
@@ -313,14 +327,20 @@ class GitHubHost:
         return str(data["full_name"])
 
     def viewer_repos(self, limit: int = 300) -> list[str]:
-        """Repositories the token can read (``GET /user/repos``), most recently pushed first."""
+        """Repositories the token can read (``GET /user/repos``), most recently pushed first;
+        an App's, those of its installation."""
+        if self.config.app is not None:
+            return installation_repos(self, limit)
         listing = self.gh.get_user().get_repos(sort="pushed")
         repos = self._call("list the token's repositories",
                            lambda: [r.full_name for r in islice(listing, limit)])
         return [str(name) for name in repos]
 
     def whoami(self) -> CodeHostAccount:
-        """The token's login and the primary budget left (``GET /user``)."""
+        """The token's login and the primary budget left (``GET /user``); an App installation
+        is no user: its name and the budget of ``GET /rate_limit``."""
+        if self.config.app is not None:
+            return app_account(self, self.config.app)
         _, data = self._call(
             "read the authenticated user",
             lambda: self.gh.requester.requestJsonAndCheck("GET", "/user"),

@@ -204,6 +204,9 @@ class GitHubState:
     repos: dict[str, GhRepo] = field(default_factory=dict)  # by "owner/name"
     rate_limit: int = 5000  # primary limit per hour
     next_id: int = 1_000_000
+    apps: dict[str, str] = field(default_factory=dict)  # GitHub App id -> public key (PEM)
+    installations: dict[int, str] = field(default_factory=dict)  # installation id -> app id
+    installation_tokens: dict[str, datetime] = field(default_factory=dict)  # -> expiry
 
 
 @dataclass(slots=True)

@@ -46,7 +46,9 @@ def register(server: GitHubServer) -> None:
     gh = server.world.github
     chains: Chains = {}  # first-parent chains of default branches, for fast compares
 
-    def user(_: Request, __: Match) -> Result:
+    def user(req: Request, __: Match) -> Result:
+        if server.is_installation_token(server.token_of(req)):  # an App is no user
+            raise HttpError(403, "Resource not accessible by integration")
         created = server.world.now.replace(year=server.world.now.year - 5)
         return Result(server.payloads.full_user(gh.viewer, created))
 

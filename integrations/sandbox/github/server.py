@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote, urlencode
 
 from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.github import apps
 from integrations.sandbox.github.common import Budget
 from integrations.sandbox.github.events import EventFeed
 from integrations.sandbox.github.graphql import GraphQLEndpoint
@@ -139,9 +140,14 @@ class GitHubServer(SandboxServer):
         return super().error_response(fault)
 
     def authorize(self, request: Request) -> Response | None:
-        """401 for a token that is not the world's; no header is anonymous access."""
+        """401 for a token that is not the world's (or an installation token it issued); no
+        header is anonymous access; an App's JWT is checked by its one route."""
+        if re.fullmatch(apps.ACCESS_TOKENS, request.path) and request.method == "POST":
+            return None
         token = self._token(request)
         if token is None or token == self.world.github.token:
+            return None
+        if apps.is_installation_token(self, token):
             return None
         body = {"message": "Bad credentials", "documentation_url": DOCS, "status": "401"}
         return Response.json(body, 401, self._github_headers())
@@ -304,6 +310,14 @@ class GitHubServer(SandboxServer):
             raise HttpError(404, "Not Found")
         return r.commits[sha]
 
+    def clock_now(self) -> datetime:
+        """The server's clock (real time: installation tokens expire by it)."""
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    def is_installation_token(self, token: str | None) -> bool:
+        """Whether ``token`` is an unexpired installation token this server issued."""
+        return apps.is_installation_token(self, token)
+
     def token_of(self, request: Request) -> str | None:
         """The token a request carries (None without one)."""
         return self._token(request)
@@ -315,6 +329,7 @@ class GitHubServer(SandboxServer):
     def setup(self) -> None:
         """Register every GitHub route the sandbox serves (REST, and GraphQL at /graphql)."""
         register(self)
+        apps.register(self)
         self.graphql = GraphQLEndpoint(self, self._clock)
         self.graphql.register()
 

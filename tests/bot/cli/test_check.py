@@ -52,7 +52,7 @@ def test_missing_env_is_exit_2_and_lists_every_variable() -> None:
     assert failed == [
         "FAIL jira: missing JIRA_URL, JIRA_EMAIL, JIRA_API_TOKEN"
         " (or JIRA_URL and JIRA_PAT for Server/Data Center)",
-        "FAIL github: missing GITHUB_TOKEN",
+        "FAIL github: missing GITHUB_TOKEN (or GITHUB_APP_ID for a GitHub App)",
         "FAIL slack: missing SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET",
     ]
     assert exit_code(verdicts) == 2
