@@ -64,7 +64,9 @@ def sync(cli: CliContext, team: str | None) -> None:
 
 
 class Bars:
-    """One tqdm bar per team and source on stderr: items, requests and budget left.
+    """One tqdm bar per team and source on stderr: items (of the total, with an ETA, where
+    the source says how many: Jira's count, the changed PRs of a repository), requests and
+    budget left.
 
     Only on a terminal: redirected to a file or a log collector, stderr carries the JSON log
     lines (``sync.page_committed`` says the same), never a bar's carriage returns.
@@ -73,9 +75,11 @@ class Bars:
     def __init__(self, enabled: bool | None = None) -> None:
         self.bars: dict[tuple[str, str], Any] = {}  # tqdm bars
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.wants_totals = self.enabled  # a total costs Jira Cloud one request: only for a bar
 
     def __call__(
-        self, team: str, source: str, items: int, requests: int, remaining: int | None
+        self, team: str, source: str, items: int, requests: int, remaining: int | None,
+        total: int | None = None,
     ) -> None:
         if not self.enabled:
             return
@@ -84,6 +88,8 @@ class Bars:
             bar = tqdm(desc=f"{team} {source}", unit=" items", file=sys.stderr, leave=True,
                        dynamic_ncols=True, mininterval=0.2)
             self.bars[(team, source)] = bar
+        if total is not None and total >= items and bar.total != total:
+            bar.total = total  # with a total, tqdm shows the share done and an ETA
         bar.update(max(items - bar.n, 0))
         post = {"requests": requests}
         if remaining is not None:

@@ -39,6 +39,7 @@ class IssuePage:
     fix_versions: list[FixVersion] = field(default_factory=list)
     cursor: datetime | None = None
     requests: int = 1  # what fetching this page cost (changelog and version pages included)
+    total: int | None = None  # issues the whole search matches, where Jira says (progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,11 @@ class IssueSource(Protocol):
         ...
 
     def fetch_updated(
-        self, team_query: str, since: datetime | None, *, overlap: timedelta
+        self, team_query: str, since: datetime | None, *, overlap: timedelta,
+        count: bool = False,
     ) -> Iterator[IssuePage]:
-        """Pages of issues matching ``team_query`` updated at or after ``since - overlap``."""
+        """Pages of issues matching ``team_query`` updated at or after ``since - overlap``
+        (``count``: also say the search's total, where that costs a request)."""
         ...
 
     def timezone(self) -> ZoneInfo:

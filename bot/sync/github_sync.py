@@ -134,5 +134,6 @@ def _store_pulls(
         report.count("reviews", len(reviews))
         event(log, "sync.page_committed", team=job.team, source="github", repo=repo,
               prs=len(chunk), reviews=len(reviews))
-        job.progress(job.team, f"github {repo}", done, report.requests, _remaining(host))
+        job.progress(job.team, f"github {repo}", done, report.requests, _remaining(host),
+                     total=len(changed))
         job.heartbeat()

@@ -27,7 +27,7 @@ from bot.flow.model import FixVersion, WorkItem
 from bot.sync import reads, state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty
-from bot.sync.report import SourceReport
+from bot.sync.report import SourceReport, wants_totals
 
 log = logging.getLogger(__name__)
 # JQL compares at minute precision in the Jira user's timezone: re-read a little behind.
@@ -47,7 +47,8 @@ def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
     since = since or job.since
     items = 0
     reached = since if cursor is not None else None
-    for page in source.fetch_updated(job.jql, since, overlap=OVERLAP):
+    count = wants_totals(job.progress)
+    for page in source.fetch_updated(job.jql, since, overlap=OVERLAP, count=count):
         report.requests += page.requests
         with store.transaction() as conn:
             _commit_page(job, conn, page, report)
@@ -57,7 +58,7 @@ def sync_jira(job: TeamJob, source: IssueSource, report: SourceReport) -> None:
                                  now=job.now)
         items += len(page.items)
         event(log, "sync.page_committed", team=job.team, source="jira", items=len(page.items))
-        job.progress(job.team, "jira", items, report.requests, None)
+        job.progress(job.team, "jira", items, report.requests, None, total=page.total)
         job.heartbeat()
     if job.backfill and reached is not None:
         with store.transaction() as conn:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 Status = Literal["ok", "unchanged", "deferred", "failed", "skipped"]
 
-# (team, source, items or PRs processed so far, requests so far, rate-limit remaining or None)
-ProgressFn = Callable[[str, str, int, int, int | None], None]
+
+class ProgressFn(Protocol):
+    """Told as a source goes: team, source, items or PRs processed so far, requests so far,
+    rate-limit remaining (or None), and how many there are in all where a source says."""
+
+    def __call__(
+        self, team: str, source: str, items: int, requests: int, remaining: int | None,
+        total: int | None = None,
+    ) -> None: ...
 
 
-def no_progress(team: str, source: str, items: int, requests: int, remaining: int | None) -> None:
+def no_progress(
+    team: str, source: str, items: int, requests: int, remaining: int | None,
+    total: int | None = None,
+) -> None:
     """The default progress callback: nothing."""
+
+
+def wants_totals(progress: ProgressFn) -> bool:
+    """Whether ``progress`` shows totals (worth a request: Jira Cloud's approximate count)."""
+    return bool(getattr(progress, "wants_totals", False))
 
 
 @dataclass(slots=True)

@@ -80,6 +80,7 @@ class JiraSource:
         self._client: JIRA | None = None
         self._tz: ZoneInfo | None = None
         self.sent = 0  # HTTP requests sent so far, retries included
+        self.server_total: int | None = None  # "total" of the last classic search page
 
     # ---- plumbing --------------------------------------------------------------------
 
@@ -194,16 +195,27 @@ class JiraSource:
         return [convert.fix_version(v, project) for v in raw]
 
     def fetch_updated(
-        self, team_query: str, since: datetime | None, *, overlap: timedelta
+        self, team_query: str, since: datetime | None, *, overlap: timedelta,
+        count: bool = False,
     ) -> Iterator[IssuePage]:
-        """Pages of issues updated at or after ``since - overlap``, oldest update first."""
+        """Pages of issues updated at or after ``since - overlap``, oldest update first.
+
+        Each page says the search's ``total`` where Jira does: Server/Data Center in every
+        answer; Cloud only through its approximate count, one more request, asked with
+        ``count`` (a progress bar wants it; a quiet poll does not)."""
         mark = self.sent  # the first page also carries the connection's start-up requests
         jql = convert.incremental_jql(team_query, since, overlap, self.timezone())
         event(log, "jira.search", since=since.isoformat() if since else "beginning")
+        total: int | None = None
+        if count and self.is_cloud:
+            client = self._jira()
+            total = int(cast(int, self._call("approximate count",
+                                             lambda: client.approximate_issue_count(jql))))
         pages = self._cloud_pages(jql) if self.is_cloud else self._server_pages(jql)
         for issues in pages:
             page = self._page(issues)  # changelog and version pages it needed are its cost
-            yield replace(page, requests=self.sent - mark)
+            total = total if self.is_cloud else self.server_total
+            yield replace(page, requests=self.sent - mark, total=total)
             mark = self.sent
 
     def member_keys(self, team_query: str) -> MemberKeys:
@@ -255,6 +267,7 @@ class JiraSource:
 
             result = cast(dict[str, Any], self._call("search", search))
             issues = list(result.get("issues") or [])
+            self.server_total = int(result.get("total") or 0)
             yield issues
             start += len(issues)
             if not issues or start >= int(result.get("total") or 0):

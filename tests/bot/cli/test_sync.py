@@ -13,9 +13,12 @@ from click.testing import CliRunner, Result
 from bot.cli.main import main
 from bot.cli.sync import Bars
 from bot.config.env import DESCRIPTIONS, Env
+from bot.config.settings import parse_settings
 from bot.sync.clients import clients_for
 from integrations.sandbox.generator.organisation import generate
-from integrations.sandbox.runner import Sandbox
+from integrations.sandbox.runner import Sandbox, scenario_config
+from tests.support.sync_world import NOW as FIXED_NOW
+from tests.support.sync_world import SINCE, make_engine_for, open_store
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 
@@ -167,3 +170,46 @@ def test_on_a_terminal_the_backfill_shows_a_bar_per_team_and_source(
     quiet = Bars(enabled=False)
     quiet("payments", "jira", 120, 3, None)
     assert capsys.readouterr().err == ""
+
+
+def test_a_bar_with_a_total_shows_the_share_done_and_an_eta(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bars = Bars(enabled=True)
+    assert bars.wants_totals and not Bars(enabled=False).wants_totals
+    bars("payments", "jira", 100, 2, None, total=400)
+    bars("payments", "jira", 200, 3, None, total=400)
+    bars.close()
+    err = capsys.readouterr().err
+    assert "200/400" in err and "50%" in err
+    assert "<" in err  # tqdm's "elapsed<remaining": the ETA
+
+
+def test_the_sync_tells_the_bar_each_sources_total_and_asks_jira_cloud_once(
+    tmp_path: Path,
+) -> None:
+    calls: list[tuple[str, int, int | None]] = []
+
+    def recorder(team: str, source: str, items: int, requests: int, remaining: int | None,
+                 total: int | None = None) -> None:
+        calls.append((f"{team} {source}", items, total))
+
+    recorder.wants_totals = True  # type: ignore[attr-defined]
+    world = generate("small", seed=3, now=FIXED_NOW)
+    with Sandbox(world) as box:
+        settings = parse_settings(scenario_config(world))
+        store = open_store(f"sqlite:///{tmp_path / 'cw.db'}")
+        make_engine_for(box, settings, store, progress=recorder).sync_all(
+            FIXED_NOW, backfill_since=SINCE)
+        counts = box.jira.counts()
+    assert sum(n for k, n in counts.items() if "approximate-count" in k) == len(settings.teams)
+    for team in settings.teams:
+        jira = [(items, total) for name, items, total in calls if name == f"{team} jira"]
+        issues = sum(1 for i in world.jira.issues.values()
+                     if i.project == settings.teams[team].projects[0])
+        assert jira and all(total == issues for _, total in jira)
+        assert jira[-1][0] == issues
+    github = [(items, total) for name, items, total in calls
+              if name.endswith("github acme/payments-api") and total is not None]
+    assert github and github[-1][0] == github[-1][1] == len(world.github.repos[
+        "acme/payments-api"].pulls)
