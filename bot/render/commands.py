@@ -247,7 +247,9 @@ def _paged(title: str, lines: list[str], more_url: str | None, page: Page | None
     return f"{title}: {len(lines)}", blocks
 
 
-def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0) -> Reply:
+def render_item(
+    journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0, page: Page | None = None
+) -> Reply:
     """One item's journey: handoffs with waits, PRs with review and merge, the release."""
     j = journey
     blocks: list[Block] = [
@@ -265,9 +267,12 @@ def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0
         + f" · waited {fmt_working_hours(h.waited_working_hours, day_hours)}"
         for h in j.handoffs
     ]
-    blocks.append(
-        section(bullet_list(h_lines, intro="*Handoffs*") if h_lines else "*Handoffs:* none")
-    )
+    page = page or Page()
+    h_shown, h_pages = page.of(h_lines)
+    blocks.append(section(
+        bullet_list(h_shown or ["_(none on this page)_"], intro=f"*Handoffs* ({len(h_lines)})")
+        if h_lines else "*Handoffs:* none"
+    ))
     p_lines = []
     for p in j.prs:
         review = (
@@ -285,13 +290,11 @@ def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0
         p_lines.append(
             f"{link(p.url, f'{p.repo}#{p.number}')} {short(p.title)} · {review} · {merged}"
         )
-    blocks.append(
-        section(
-            bullet_list(p_lines, intro="*Pull requests*")
-            if p_lines
-            else "*Pull requests:* none linked"
-        )
-    )
+    p_shown, p_pages = page.of(p_lines)
+    blocks.append(section(
+        bullet_list(p_shown or ["_(none on this page)_"], intro=f"*Pull requests* ({len(p_lines)})")
+        if p_lines else "*Pull requests:* none linked"
+    ))
     if j.release:
         r = j.release
         delivered = f" · delivered {fmt_when(j.delivered_at, tz)}" if j.delivered_at else ""
@@ -302,6 +305,9 @@ def render_item(journey: ItemJourney, *, tz: str = "UTC", day_hours: float = 8.0
     blocks.append(section(rel))
     if j.stages:
         blocks.append(section(_stage_timeline(j, tz)))
+    footer = page.footer(max(h_pages, p_pages))
+    if footer is not None:
+        blocks.append(footer)
     text = f"{j.key}: {j.summary} ({j.status})"
     return esc(text), limit_blocks(blocks)
 

@@ -35,7 +35,7 @@ def usage(command: str = "/crosswalk") -> str:
             f"• `{c} releases [team] [page N]` — recent releases",
             f"• `{c} review [team] [share]` — the last 13 weeks against the 13 before, "
             "with the team's targets",
-            f"• `{c} item KEY` — one item's journey, e.g. `{c} item PAY-12`",
+            f"• `{c} item KEY [page N]` — one item's journey, e.g. `{c} item PAY-12`",
             f"• `{c} snooze KEY DURATION` — quiet an item's alerts, e.g. `{c} snooze PAY-12 1d`",
             f"• `{c} teams [page N]` — the teams Crosswalk follows",
             f"• `{c} help` — this text",
@@ -96,9 +96,10 @@ class Review:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """``item KEY``."""
+    """``item KEY [page N]`` (its handoffs and pull requests page)."""
 
     key: str
+    page: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +152,13 @@ def parse(text: str) -> Command | ParseError:
     if verb in ("handoffs", "prs", "releases"):
         return _team_only(verb, args)
     if verb == "item":
-        if len(args) != 1:
-            return ParseError("`item` takes one Jira key, like `item PAY-12`.")
-        return key if isinstance(key := _key(args[0]), ParseError) else Item(key)
+        page, rest = _page(args)
+        if isinstance(page, ParseError):
+            return page
+        if len(rest) != 1:
+            return ParseError("`item` takes one Jira key, like `item PAY-12` (or "
+                              "`item PAY-12 page 2`).")
+        return key if isinstance(key := _key(rest[0]), ParseError) else Item(key, page)
     if verb == "snooze":
         return _snooze(args)
     return ParseError(f"Unknown command {code(words[0], 30)}.", show_usage=True)

@@ -60,6 +60,9 @@ class TeamOutcomes:
     targets: tuple[Mapping[str, Any], ...] = ()  # over the last four weeks
 
 
+HOME_ITEMS = 15  # per list on the Home tab; the slash commands page through the rest
+
+
 def render_home(
     *,
     handoffs: Sequence[WaitingHandoff],
@@ -77,7 +80,7 @@ def render_home(
             for h in ordered
         ]
         blocks.append(
-            section(bullet_list(lines, intro="_Handoffs waiting for pickup_", max_items=15))
+            section(bullet_list(lines, intro="_Handoffs waiting for pickup_", max_items=HOME_ITEMS))
         )
     if reviews:
         ordered_r = sorted(reviews, key=lambda r: -r.waiting_working_hours)
@@ -87,10 +90,13 @@ def render_home(
             for r in ordered_r
         ]
         blocks.append(
-            section(bullet_list(lines, intro="_Reviews requested from you_", max_items=15))
+            section(bullet_list(lines, intro="_Reviews requested from you_", max_items=HOME_ITEMS))
         )
     if not handoffs and not reviews:
         blocks.append(section("Nothing is waiting on you. :tada:"))
+    if len(handoffs) > HOME_ITEMS or len(reviews) > HOME_ITEMS:
+        blocks.append(context("The longest waits first · `/crosswalk handoffs` and "
+                              "`/crosswalk prs` list every one, page by page"))
     for t in teams:
         blocks += [divider(), section(_outcomes(t, day_hours))]
     blocks.append(context("Team-level numbers only · `/crosswalk help` for more"))

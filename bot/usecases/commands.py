@@ -154,7 +154,7 @@ class CommandService:
         if isinstance(cmd, Review):
             return self._review(cmd, req, now)
         if isinstance(cmd, Item):
-            return self._item(cmd.key, now)
+            return self._item(cmd.key, now, cmd.page)
         return self._snooze(cmd, req, now)
 
     # ---- teams ---------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class CommandService:
         return _reply(r.render_releases(team.name, rows, tz=flow.calendar.timezone, page=page,
                                         source=flow.release_source))
 
-    def _item(self, key: str, now: datetime) -> CommandReply:
+    def _item(self, key: str, now: datetime, page: int = 1) -> CommandReply:
         journey = self.store.item_journey(key)
         if journey is None:
             raise _Refusal(f"Crosswalk has no item {code(key)} (yet): check the key, or wait "
@@ -276,7 +276,8 @@ class CommandService:
                                      release.published_at) if release and release.published_at
             else None,
             delivered_at=delivered, stages=tuple(segments),
-        ), tz=tz, day_hours=_day_hours(flow) if flow else 8.0)
+        ), tz=tz, day_hours=_day_hours(flow) if flow else 8.0,
+           page=Page(page, f"{self.command} item {key}"))
         return _reply(rendered)
 
     def _stages(

@@ -215,12 +215,12 @@ def test_item_journey_shows_handoffs_prs_and_release() -> None:
     _, blocks = reply
     assert blocks[0]["type"] == "header"
     assert section_text(blocks, 2).splitlines() == [
-        "*Handoffs*",
+        "*Handoffs* (2)",
         "• Mon 16 Nov 09:00 → returned to product Wed 18 Nov 09:00 · waited 2 working days",
         "• Thu 19 Nov 09:00 → picked up Fri 20 Nov 09:00 · waited 1 working day",
     ]
     assert section_text(blocks, 3).splitlines() == [
-        "*Pull requests*",
+        "*Pull requests* (2)",
         "• <https://g/7|acme/api#7> PAY-12 fix · first review after 3 working h · "
         "merged Sat 21 Nov 09:00 (cycle 30 h)",
         "• <https://g/8|acme/api#8> PAY-12 more · no review yet · open",
@@ -229,6 +229,26 @@ def test_item_journey_shows_handoffs_prs_and_release() -> None:
         "*Release:* <https://g/r/3|acme/api v1.3.0> Sun 22 Nov 09:00 · delivered Sun 22 Nov 09:00"
     )
     assert_no_forgery(reply)
+
+
+def test_an_item_with_many_pull_requests_pages_them() -> None:
+    prs = tuple(JourneyPr("acme/api", n, f"PAY-12 part {n}", f"https://g/{n}", T, None, None,
+                          None) for n in range(1, 41))
+    journey = ItemJourney("PAY-12", "Big", "https://j/PAY-12", "In Progress", (), prs)
+    _, first = render_item(journey, page=Page(1, "/crosswalk item PAY-12"))
+    lines = section_text(first, 3).splitlines()
+    assert lines[0] == "*Pull requests* (40)" and len(lines) == 16
+    assert lines[1].startswith("• <https://g/1|acme/api#1>")
+    assert first[-1]["elements"][0]["text"] == (
+        "Page 1 of 3 · `/crosswalk item PAY-12 page 2` for the next")
+    _, last = render_item(journey, page=Page(3, "/crosswalk item PAY-12"))
+    lines = section_text(last, 3).splitlines()
+    assert lines[1].startswith("• <https://g/31|acme/api#31>") and len(lines) == 11
+    assert last[-1]["elements"][0]["text"] == "Page 3 of 3"
+    for block in first + last:
+        parsed = Block.parse(block)
+        assert parsed is not None
+        parsed.validate_json()
 
 
 def test_item_without_handoffs_prs_or_release() -> None:

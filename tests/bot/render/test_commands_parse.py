@@ -47,6 +47,7 @@ from bot.render.commands_parse import (
         ("item PAY-12", Item("PAY-12")),
         ("item pay-12", Item("PAY-12")),
         ("ITEM  A1-7", Item("A1-7")),
+        ("item PAY-12 page 3", Item("PAY-12", 3)),
         ("snooze PAY-12 1d", Snooze("PAY-12", timedelta(days=1))),
         ("snooze pay-3 4H", Snooze("PAY-3", timedelta(hours=4))),
         ("snooze PAY-3 30m", Snooze("PAY-3", timedelta(minutes=30))),

@@ -85,3 +85,19 @@ def test_home_shows_the_last_four_weeks_with_stages_and_targets() -> None:
     assert "_Targets over the last 4 weeks: 1 of 2 met_" in text
     assert "• Time to delivery ≤ 5 days: 4 days ✅ met" in text
     assert "• Change failure rate ≤ 15%: 50% ❌ not met" in text
+
+
+def test_a_long_list_on_home_shows_the_longest_waits_and_where_the_rest_are() -> None:
+    handoffs = [WaitingHandoff("payments", f"PAY-{n}", f"Spec {n}", f"https://j/PAY-{n}",
+                               float(n)) for n in range(1, 21)]
+    view = render_home(handoffs=handoffs, reviews=[], teams=[])
+    texts = [b.get("text", {}).get("text", "") if b["type"] == "section"
+             else " ".join(e["text"] for e in b.get("elements", []))
+             for b in view["blocks"]]
+    listing = next(t for t in texts if t.startswith("_Handoffs waiting for pickup_"))
+    assert listing.splitlines()[1].startswith("• <https://j/PAY-20|PAY-20>")  # longest first
+    assert listing.splitlines()[-1] == "…and 5 more"
+    assert ("The longest waits first · `/crosswalk handoffs` and `/crosswalk prs` list every "
+            "one, page by page") in texts
+    short = render_home(handoffs=handoffs[:3], reviews=[], teams=[])
+    assert not any("page by page" in str(b) for b in short["blocks"])
