@@ -106,3 +106,10 @@ def test_the_command_events_and_interactivity_match_the_bolt_app() -> None:
     urls = [manifest["settings"]["event_subscriptions"]["request_url"],
             manifest["settings"]["interactivity"]["request_url"]]
     assert all(u == "https://crosswalk.example.com/slack/events" for u in urls)
+
+
+def test_check_compares_the_token_with_the_manifests_scopes() -> None:
+    from bot.slack.scopes import BOT_SCOPES
+    from integrations.sandbox.world import BOT_SCOPES as SANDBOX_SCOPES
+
+    assert manifest_scopes(load()) == set(BOT_SCOPES) == set(SANDBOX_SCOPES)

@@ -18,6 +18,7 @@ from bot.core.errors import IntegrationError
 from bot.core.ports import CodeHost
 from bot.flow.model import Shipping
 from bot.slack.client import messenger_from_env
+from bot.slack.scopes import missing_scopes
 from bot.sync.clients import github_from, jira_from
 
 if TYPE_CHECKING:
@@ -107,6 +108,15 @@ def slack_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
     me = messenger.auth_test()
     where = me.team or me.team_id
     yield Verdict("slack", "ok", f"reachable; bot {me.user_id} in workspace {where}")
+    lacking = missing_scopes(me.scopes)
+    if lacking:
+        yield Verdict("slack", "FAIL", f"the bot token lacks the scopes {', '.join(lacking)}: "
+                      "add them under OAuth & Permissions (or recreate the app from "
+                      "config/slack-app-manifest.yaml), then reinstall the app")
+    elif me.scopes is None:
+        yield Verdict("slack", "ok", "Slack did not say the token's scopes: not checked")
+    else:
+        yield Verdict("slack", "ok", "the bot token has every scope Crosswalk needs")
     for team in settings.teams.values():
         channel = team.slack.channel
         subject = f"team {team.name} slack"

@@ -122,6 +122,7 @@ class SlackIdentity:
     user_id: str
     bot_id: str
     url: str
+    scopes: frozenset[str] | None = None  # x-oauth-scopes, where Slack sends it
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,8 +206,11 @@ class Messenger:
     def auth_test(self) -> SlackIdentity:
         """Who the token belongs to; ``AuthError`` when Slack rejects it."""
         r = self._call("auth.test", self.client.auth_test)
+        header = {k.lower(): v for k, v in (r.headers or {}).items()}.get("x-oauth-scopes")
+        text = header[0] if isinstance(header, list) else header
+        scopes = frozenset(s.strip() for s in str(text).split(",") if s.strip()) if text else None
         return SlackIdentity(str(r["team_id"]), str(r.get("team", "")), str(r["user_id"]),
-                             str(r.get("bot_id", "")), str(r.get("url", "")))
+                             str(r.get("bot_id", "")), str(r.get("url", "")), scopes)
 
     def channel_status(self, channel: str) -> ChannelStatus | None:
         """A channel id (or ``#name``) as the bot sees it: its name and whether the bot is a

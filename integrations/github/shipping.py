@@ -228,8 +228,18 @@ def _instant(value: str) -> datetime:
 
 
 def check_shipping(host: GitHubHost, repo: str, shipping: Shipping) -> str:
-    """What the token can read of the repository's release source, or ``NotFound`` naming
-    what is missing (an environment the config names, a listing the token cannot read)."""
+    """What the token can read of the repository's pull requests and release source, or
+    ``NotFound`` naming what is missing (an environment the config names, a listing the
+    token cannot read: a fine-grained token lacking *Pull requests*, say)."""
+    host._call(
+        f"list pull requests of {repo}",
+        partial(host.gh.requester.requestJsonAndCheck, "GET", f"/repos/{repo}/pulls",
+                parameters={"per_page": 1, "state": "all"}),
+    )
+    return "pull requests and " + _release_source_check(host, repo, shipping)
+
+
+def _release_source_check(host: GitHubHost, repo: str, shipping: Shipping) -> str:
     if shipping.kind == "deployment":
         _, data = host._call(
             f"list environments of {repo}",

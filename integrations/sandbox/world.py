@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from integrations.sandbox.shipping import GhDeployment, GhTagObject
 
+BOT_SCOPES = ("chat:write", "commands", "files:write", "users:read", "users:read.email",
+              "channels:read", "groups:read")  # as config/slack-app-manifest.yaml grants
+
 @dataclass(slots=True)
 class JiraUser:
     account_id: str
@@ -256,6 +259,7 @@ class SlackState:
     files: dict[str, dict[str, object]] = field(default_factory=dict)
     views: dict[str, dict[str, object]] = field(default_factory=dict)  # published home by user
     responses: list[dict[str, object]] = field(default_factory=list)  # response_url posts
+    scopes: tuple[str, ...] = BOT_SCOPES  # what the bot token was granted (x-oauth-scopes)
 
 
 @dataclass(slots=True)

@@ -4,8 +4,8 @@ Every method lives under ``/api/`` and answers like Slack: HTTP 200 with ``{"ok"
 "error": ...}`` for application errors, 429 with ``Retry-After`` when rate limited. Bodies
 may be JSON (token in ``Authorization: Bearer``) or form-encoded (token in the form or the
 header). ``files_upload_v2``'s upload URL (``POST /upload/<file id>``) and slash-command
-``response_url``s (``POST /response/<id>``) are served here too.
-"""
+``response_url``s (``POST /response/<id>``) are served here too. ``auth.test`` says the
+token's scopes in ``x-oauth-scopes``, as Slack does."""
 
 from __future__ import annotations
 
@@ -91,10 +91,8 @@ class SlackServer(SandboxServer):
     def ephemerals_to(self, user_id: str, channel: str | None = None) -> list[SlackMessage]:
         """Ephemeral messages shown to ``user_id`` (recorded with ``user`` = the recipient)."""
         with self.world.lock:
-            return [
-                m for m in self.world.slack.ephemeral
-                if m.user == user_id and (channel is None or m.channel == channel)
-            ]
+            return [m for m in self.world.slack.ephemeral
+                    if m.user == user_id and (channel is None or m.channel == channel)]
 
     def file_bytes(self, file_id: str) -> bytes:
         """The uploaded bytes of a file."""
@@ -213,10 +211,12 @@ class SlackServer(SandboxServer):
     def _auth_test(self, params: Params, request: Request) -> Response:
         slack = self.world.slack
         bot = slack.users.get(slack.bot_user_id)
-        return wire.ok(url=f"https://{slack.team_name.lower().replace(' ', '-')}.slack.com/",
-                  team=slack.team_name, user=bot.name if bot else "crosswalk",
-                  team_id=slack.team_id, user_id=slack.bot_user_id, bot_id=slack.bot_id,
-                  is_enterprise_install=False)
+        answer = wire.ok(url=f"https://{slack.team_name.lower().replace(' ', '-')}.slack.com/",
+                         team=slack.team_name, user=bot.name if bot else "crosswalk",
+                         team_id=slack.team_id, user_id=slack.bot_user_id, bot_id=slack.bot_id,
+                         is_enterprise_install=False)
+        answer.headers["x-oauth-scopes"] = ",".join(slack.scopes)
+        return answer
 
     def _post_message(self, params: Params, request: Request) -> Response:
         channel = self._writable(params.get("channel"))

@@ -131,8 +131,8 @@ def test_each_repository_says_what_of_its_releases_the_token_reads(
     box: Sandbox, tmp_path: Path
 ) -> None:
     result = check(box, tmp_path)
-    assert "ok   team payments github: repository acme/payments-api: releases readable" in (
-        result.stdout.splitlines())
+    assert ("ok   team payments github: repository acme/payments-api: pull requests and "
+            "releases readable") in result.stdout.splitlines()
 
 
 def test_a_deployments_team_needs_its_environments_to_exist(
@@ -145,8 +145,8 @@ def test_a_deployments_team_needs_its_environments_to_exist(
         bad = check(box, tmp_path, edit={"releases": {"source": "deployments",
                                                       "environments": ["prod-eu"]}})
     assert good.exit_code == 0, good.output
-    assert ("ok   team payments github: repository acme/payments-api: deployments to "
-            "production readable") in good.stdout.splitlines()
+    assert ("ok   team payments github: repository acme/payments-api: pull requests and "
+            "deployments to production readable") in good.stdout.splitlines()
     assert bad.exit_code == 1, bad.output
     assert ("FAIL team payments github: repository acme/payments-api: GitHub: no environment "
             "prod-eu "
@@ -162,5 +162,31 @@ def test_a_tags_team_is_told_how_many_tags_match(tmp_path: Path) -> None:
         tags = sorted(world.github.repos["acme/payments-api"].tags)
     assert result.exit_code == 0, result.output
     matching = sum(1 for t in tags if t.startswith(("v1.1.", "v1.2.")))
-    assert (f"ok   team payments github: repository acme/payments-api: tags readable; "
-            f"{matching} of the first {len(tags)} match tag_pattern") in result.stdout.splitlines()
+    line = ("ok   team payments github: repository acme/payments-api: pull requests and tags "
+            f"readable; {matching} of the first {len(tags)} match tag_pattern")
+    assert line in result.stdout.splitlines()
+
+
+def test_the_bot_tokens_scopes_are_checked_against_what_crosswalk_needs(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    assert ("ok   slack: the bot token has every scope Crosswalk needs"
+            in check(box, tmp_path).stdout.splitlines())
+    box.world.slack.scopes = ("chat:write", "commands", "channels:read")
+    result = check(box, tmp_path)
+    assert result.exit_code == 1, result.output
+    assert ("FAIL slack: the bot token lacks the scopes files:write, groups:read, users:read, "
+            "users:read.email: add them under OAuth & Permissions (or recreate the app from "
+            "config/slack-app-manifest.yaml), then reinstall the app") in result.stdout.splitlines()
+
+
+def test_a_token_that_cannot_read_pull_requests_fails_its_repository(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    box.github.fail_next(4, 403, path_prefix="/repos/acme/payments-api/pulls",
+                         body={"message": "Resource not accessible by personal access token"})
+    result = check(box, tmp_path)
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and failed[0].startswith(
+        "FAIL team payments github: repository acme/payments-api: ")
