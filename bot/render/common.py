@@ -215,12 +215,16 @@ def fmt_target_value(name: str, value: float | None, day_hours: float = 8.0) -> 
 
 
 def target_line(entry: Mapping[str, Any], day_hours: float = 8.0) -> str:
-    """ "Time to delivery ≤ 10 days: 8.5 days ✅ met" for one target entry."""
+    """ "Time to delivery ≤ 10 days: 8.5 days ✅ met" for one target entry; one with no
+    actual (no failed release to have downtime, say) says there is nothing to measure."""
     name = str(entry.get("name", ""))
     target = fmt_target_value(name, entry.get("target"), day_hours)
     actual = fmt_target_value(name, entry.get("actual"), day_hours)
+    label = TARGET_LABELS.get(name, esc(name))
+    if entry.get("actual") is None:  # "met" is false then, but nothing was missed either
+        return f"{label} ≤ {target}: {actual} (nothing to measure yet)"
     verdict = "✅ met" if entry.get("met") else "❌ not met"
-    return f"{TARGET_LABELS.get(name, esc(name))} ≤ {target}: {actual} {verdict}"
+    return f"{label} ≤ {target}: {actual} {verdict}"
 
 
 PAGE_SIZE = 15  # list items per reply page: a page always fits one section
