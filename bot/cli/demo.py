@@ -5,7 +5,8 @@ for pickup, a hotfix after every release; team checkout: a two-week cadence and 
 pickups), starts the loopback Jira, GitHub and Slack servers, then runs what production
 runs — sync, report, weekly digests with their chart, alerts, a slash command and App Home —
 against a fresh SQLite store, printing what each step did and what landed in Slack.
-Nothing leaves 127.0.0.1.
+Everything the bot posted is also written, as Slack shows it, to crosswalk-demo/index.html
+in the working directory (bot/cli/demo_page.py). Nothing leaves 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 import click
 from click.core import ParameterSource
 
+from bot.cli.demo_page import PAGE_DIR, SlashReply, write_demo_page
 from bot.cli.slack import messenger_from
 from bot.config.env import Env
 from bot.config.settings import Settings, load_settings
@@ -80,13 +82,15 @@ def demo(ctx: click.Context, seed: int, workdir: Path | None) -> None:
         _review(store, settings, now)
         _digests(store, settings, env, sandbox, workdir, now)
         _alerts(store, settings, env, sandbox, now)
-        _slack(store, settings, env, sandbox, now)
+        replies = _slack(store, settings, env, sandbox, now)
+        page = _page(sandbox, replies)
         _title("What next")
         # The executable that runs now: works whether or not its virtualenv is activated.
         me = shlex.quote(str(Path(sys.executable).parent / "crosswalk"))
         store_env = f"DATABASE_URL={shlex.quote(database_url)}"
         conf = shlex.quote(str(config))
         click.echo(
+            f"   Everything the bot posted: {page}\n"
             "   Every number above has one definition: docs/metrics.md.\n"
             "   The store and config are kept; the report above as JSON:\n"
             f"     {store_env} {me} report --config {conf} --week {week} --format json\n"
@@ -182,17 +186,32 @@ def _alerts(store: Store, settings: Settings, env: Env, sandbox: Sandbox, now: d
         click.echo(f"   {alert.status:<5} {who}: {first}{when}")
 
 
-def _slack(store: Store, settings: Settings, env: Env, sandbox: Sandbox, now: datetime) -> None:
+def _slack(
+    store: Store, settings: Settings, env: Env, sandbox: Sandbox, now: datetime,
+) -> list[SlashReply]:
     from bot.slack.demo import run_slash_and_home  # Slack surfaces stay in their ring
 
     _title("6. Slack: a slash command and App Home, through the real Bolt app")
     team = next(iter(settings.teams.values()))
     waiting = store.open_handoffs(team.name)
     texts = ["summary", *([f"item {waiting[0].item_key}"] if waiting else [])]
+    replies = []
     for shown in run_slash_and_home(store, settings, env, sandbox, now, texts):
         click.echo(f"   {shown.title} →")
         for line in _block_lines(shown.blocks) or shown.text.splitlines():
             click.echo(f"   │ {line}")
+        if shown.response_id:
+            replies.append(SlashReply(shown.response_id, shown.channel, shown.user, shown.title))
+    return replies
+
+
+def _page(sandbox: Sandbox, replies: list[SlashReply]) -> Path:
+    """``crosswalk-demo/index.html`` in the working directory: every post, as Slack shows it."""
+    try:
+        return write_demo_page(sandbox.world, PAGE_DIR, replies)
+    except OSError as exc:
+        raise click.ClickException(
+            f"could not write {PAGE_DIR / 'index.html'}: {exc.strerror or exc}") from exc
 
 
 def _print_message(message: SlackMessage) -> None:

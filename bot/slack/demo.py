@@ -37,6 +37,9 @@ class Shown:
     title: str
     text: str
     blocks: list[dict[str, Any]]
+    response_id: str = ""  # a slash-command reply: its response_url's id, channel and asker
+    channel: str = ""
+    user: str = ""
 
 
 def run_slash_and_home(
@@ -67,7 +70,8 @@ def run_slash_and_home(
             replies = _wait(partial(sandbox.slack.responses_to, reply_id))
             for reply in replies:
                 shown.append(Shown(f"{settings.slash_command} {text}", str(reply.get("text", "")),
-                                   list(reply.get("blocks") or [])))
+                                   list(reply.get("blocks") or []), reply_id,
+                                   team.slack.channel, user))
         event = {
             "type": "event_callback", "team_id": sandbox.world.slack.team_id,
             "api_app_id": "A0SANDBOX01", "event_id": "Ev0DEMO", "event_time": int(time.time()),

@@ -113,11 +113,11 @@ def test_a_wrong_private_key_is_refused_and_never_logged(
 
 def test_app_credentials_name_the_variable_that_is_wrong(tmp_path: Path) -> None:
     assert app_credentials({}) is None
-    with pytest.raises(ConfigError, match="^GITHUB_APP_INSTALLATION_ID: expected the numeric"):
+    with pytest.raises(ConfigError, match=r"^GITHUB_APP_INSTALLATION_ID: expected the numeric"):
         app_credentials({"GITHUB_APP_ID": APP_ID})
     with pytest.raises(ConfigError, match=r"^GITHUB_APP_PRIVATE_KEY \(or .*\): missing"):
         app_credentials({"GITHUB_APP_ID": APP_ID, "GITHUB_APP_INSTALLATION_ID": "5"})
-    with pytest.raises(ConfigError, match="^GITHUB_APP_PRIVATE_KEY_FILE: cannot read"):
+    with pytest.raises(ConfigError, match=r"^GITHUB_APP_PRIVATE_KEY_FILE: cannot read"):
         app_credentials({"GITHUB_APP_ID": APP_ID, "GITHUB_APP_INSTALLATION_ID": "5",
                          "GITHUB_APP_PRIVATE_KEY_FILE": str(tmp_path / "absent.pem")})
     path = tmp_path / "app.pem"
