@@ -43,10 +43,12 @@ def jira_probe(settings: Settings, env: Env) -> Iterator[Verdict]:
             continue
         try:
             name = source.check_project(team.jira.project)
+            search = source.check_search(team.jira.project)
         except IntegrationError as error:
             yield Verdict(subject, "FAIL", f"project {team.jira.project}: {error.message}")
         else:
-            yield Verdict(subject, "ok", f"project {team.jira.project} ({name}) readable")
+            yield Verdict(subject, "ok", f"project {team.jira.project} ({name}) readable; "
+                                         f"{search}")
 
 
 def github_probe(settings: Settings, env: Env) -> Iterator[Verdict]:

@@ -146,6 +146,18 @@ class JiraSource:
         raw = self._get(f"project/{quote(key, safe='')}")
         return str(raw.get("name") or key)
 
+    def check_search(self, key: str) -> str:
+        """That the search answers for the project with changelogs: what a sync reads
+        (one page of one issue)."""
+        jql = f'project = "{key}" ORDER BY updated DESC'
+        pages = (self._cloud_pages(jql, size=1) if self.is_cloud
+                 else self._server_pages(jql, size=1))
+        issues = next(iter(pages), [])
+        if not issues:
+            return "search answers (no issue yet)"
+        histories = len(((issues[0].get("changelog") or {}).get("histories")) or [])
+        return f"search and changelog answer ({issues[0].get('key')}: {histories} changes)"
+
     def projects(self) -> list[tuple[str, str]]:
         """Every project the credentials can browse: (key, name), by key."""
         raw = self._get("project")

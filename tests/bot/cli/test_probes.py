@@ -190,3 +190,17 @@ def test_a_token_that_cannot_read_pull_requests_fails_its_repository(
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
     assert len(failed) == 1 and failed[0].startswith(
         "FAIL team payments github: repository acme/payments-api: ")
+
+
+def test_each_jira_project_says_its_search_and_changelog_answer(
+    box: Sandbox, tmp_path: Path
+) -> None:
+    lines = check(box, tmp_path).stdout.splitlines()
+    line = next(x for x in lines if x.startswith("ok   team payments jira: project PAY ("))
+    assert "readable; search and changelog answer (PAY-" in line and " changes)" in line
+    for version in ("2", "3", "latest"):
+        box.jira.fail_next(2, 400, path_prefix=f"/rest/api/{version}/search/jql")
+    failed = check(box, tmp_path)
+    assert failed.exit_code == 1, failed.output
+    assert any(x.startswith("FAIL team payments jira: project PAY: ")
+               for x in failed.stdout.splitlines())
