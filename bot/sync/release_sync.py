@@ -45,16 +45,19 @@ def shipping_of(job: TeamJob, repo: str) -> Shipping:
 
 
 def release_cursor_etag(job: TeamJob, repo: str, shipping: Shipping) -> str | None:
-    """The listing's ETag; a repository whose shipping changed is first forgotten (None)."""
+    """The listing's ETag; a repository whose shipping changed is first forgotten (None).
+
+    What the stored releases are is marked per repository, not per team: teams sharing it
+    read it the same way, so a change drops and re-reads it once. A store from before the
+    marker holds GitHub releases."""
     store = job.store
     with store.transaction(read_only=True) as conn:
+        marker = store.get_cursor(conn, "", state.SHIPPING, repo)
         cur = store.get_cursor(conn, job.team, "github", state.releases_scope(repo))
-    if cur is None:
-        return None
-    if (cur.value or "release") != shipping.key:
+    if (marker.value if marker is not None else Shipping().key) != shipping.key:
         forget(job, repo, shipping)
         return None
-    return cur.etag
+    return cur.etag if cur is not None else None
 
 
 def forget(job: TeamJob, repo: str, shipping: Shipping) -> None:
@@ -67,8 +70,7 @@ def forget(job: TeamJob, repo: str, shipping: Shipping) -> None:
         store.delete_releases(repo, ids, conn=conn)
         store.forget_deployments(repo, conn=conn)
         store.set_cursor(conn, "", state.COMPARE, repo, "[]", now=job.now)
-        store.set_cursor(conn, job.team, "github", state.releases_scope(repo), shipping.key,
-                         etag=None, now=job.now)
+        store.set_cursor(conn, "", state.SHIPPING, repo, shipping.key, now=job.now)
         dirty.release_teams.update(job.refresher.teams_of_repo(repo))
         job.refresher.apply(conn, job.team, dirty)
 
@@ -176,4 +178,4 @@ def store_releases(
 
 
 def _scope(repo: str, environment: str) -> str:
-    return f"deployments {repo} {environment}"
+    return state.deployments_scope(repo, environment)

@@ -9,7 +9,11 @@ Rows (team, source, scope):
 - ``(team, "github", "releases <repo>")``: the releases listing's ETag;
 - ``(team, "github", "events <repo>")``: the events feed's ETag, and when the listings
   were last checked (the recheck that covers what the feed never shows);
-- ``("", "github-compare", repo)``: JSON list of ``[base, head]`` tag pairs compared, ever;
+- ``(team, "github", "deployments <repo> <environment>")``: a production deployments
+  listing's ETag (its value: the repository's shipping key when it was read);
+- ``("", "github-compare", repo)``: JSON list of ``[base, head]`` ref pairs compared, ever;
+- ``("", "shipping", repo)``: what the stored releases of ``repo`` are
+  (``Shipping.key``); a change drops them and reads them again;
 - ``("", "links", "projects")``: JSON list of the Jira projects stored PRs were linked by
   (configured ones plus those JQL teams' queries returned).
 """
@@ -25,6 +29,7 @@ from sqlalchemy.engine import Connection
 from bot.store import Store
 
 COMPARE = "github-compare"
+SHIPPING = "shipping"
 
 
 def parse_instant(value: str) -> datetime | None:
@@ -45,6 +50,11 @@ def pulls_scope(repo: str) -> str:
 def releases_scope(repo: str) -> str:
     """Cursor scope of a repository's releases."""
     return f"releases {repo}"
+
+
+def deployments_scope(repo: str, environment: str) -> str:
+    """Cursor scope of a repository's deployments listing for one environment."""
+    return f"deployments {repo} {environment}"
 
 
 def events_scope(repo: str) -> str:

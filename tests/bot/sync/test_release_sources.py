@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import signal
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -49,18 +48,8 @@ def source(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def world(source: str) -> World:
+    # conftest's sandbox and settings fixtures serve and configure this world
     return shipped(source)
-
-
-@pytest.fixture
-def sandbox(world: World) -> Iterator[Sandbox]:
-    with Sandbox(world) as box:
-        yield box
-
-
-@pytest.fixture
-def settings(world: World) -> Settings:
-    return parse_settings(scenario_config(world))
 
 
 def releases_of(store: Store, world: World) -> dict[str, list[tuple[str, str, bool]]]:
