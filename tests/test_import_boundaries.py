@@ -10,6 +10,8 @@
   surfaces (``bot.slack``, ``bot.cli``) or the composition root (``bot.app``);
 - the sandbox imports nothing of ``bot`` but ``bot.flow`` (only its test oracle,
   ``integrations/sandbox/expected.py``, still does; moving it is open);
+- the sync (``bot/sync``) never touches the store's tables: it imports neither SQLAlchemy
+  nor ``bot.store.tables``, and reaches every row through ``Store`` methods;
 - nothing below the CLI (``bot/cli/``) reads the process environment.
 """
 
@@ -122,6 +124,9 @@ def _ring_rules(path: Path, root: Path, imp: Import, where: str) -> list[str]:
             found.append(f"{where}: bot/render imports {module}")
     if any(_within(path, root, ring) for ring in INNER) and _project(module, *SURFACES):
         found.append(f"{where}: an inner ring imports the surface {module}")
+    if _within(path, root, "bot/sync") and (
+            top == "sqlalchemy" or _project(module, "bot.store.tables")):
+        found.append(f"{where}: the sync touches the store's tables through {module}")
     sandbox = _within(path, root, "integrations/sandbox")
     oracle = path.relative_to(root).as_posix() == "integrations/sandbox/expected.py"
     if sandbox and not oracle and top == "bot" and not _project(module, "bot.flow"):
@@ -237,6 +242,10 @@ def test_each_ring_rule_catches_a_planted_violation(tmp_path: Path) -> None:
             ),
             "bot/usecases/home.py": "from bot.slack.client import Messenger\n",
             "bot/sync/engine.py": "import bot.cli.main\n",
+            "bot/sync/reads.py": (
+                "from sqlalchemy import select\nfrom bot.store import tables as t\n"
+                "from bot.store import Connection, Store\n"
+            ),
             "bot/store/repo.py": "from bot.app import Crosswalk\n",
             "integrations/sandbox/runner.py": "from bot.config.settings import Settings\n",
             "integrations/sandbox/expected.py": "from bot.flow.linking import extract_keys\n",
@@ -250,6 +259,8 @@ def test_each_ring_rule_catches_a_planted_violation(tmp_path: Path) -> None:
         "bot/render/digest.py:2: bot/render imports sqlalchemy",
         "bot/store/repo.py:1: an inner ring imports the surface bot.app.Crosswalk",
         "bot/sync/engine.py:1: an inner ring imports the surface bot.cli.main",
+        "bot/sync/reads.py:1: the sync touches the store's tables through sqlalchemy.select",
+        "bot/sync/reads.py:2: the sync touches the store's tables through bot.store.tables",
         "bot/usecases/home.py:1: an inner ring imports the surface bot.slack.client.Messenger",
         "integrations/sandbox/runner.py:1: the sandbox imports bot.config.settings.Settings",
     ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.engine import Connection
+
 from bot.store.db import UTCDateTime, make_engine
 from bot.store.repo import Store
 
-__all__ = ["Store", "UTCDateTime", "make_engine"]
+# The sync joins store transactions through ``Connection`` without importing SQLAlchemy.
+__all__ = ["Connection", "Store", "UTCDateTime", "make_engine"]

@@ -8,12 +8,13 @@ from bot.store.histories import HistoriesMixin
 from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
 from bot.store.lookups import ItemJourney, LookupsMixin
 from bot.store.people import PeopleMixin, SlackUser, Snooze
+from bot.store.sync_reads import SyncReadsMixin
 from bot.store.team_windows import TeamWindowsMixin
 
 
 class Store(
     LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin,
-    DeploymentsMixin,
+    DeploymentsMixin, SyncReadsMixin,
 ):
     """Repository over one Engine: ``Store(make_engine(url))``.
 

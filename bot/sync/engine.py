@@ -20,8 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-
 from bot.config.settings import Settings, TeamSettings
 from bot.core.clock import dead_local_holder, new_holder
 from bot.core.errors import AuthError, IntegrationError, RateLimited
@@ -30,9 +28,7 @@ from bot.core.ports import CodeHost, IssueSource
 from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink
 from bot.store import Store
-from bot.store import tables as t
 from bot.store.ledgers import POLL_PREFIX
-from bot.sync import reads
 from bot.sync.context import TeamJob
 from bot.sync.github_sync import sync_repo
 from bot.sync.jira_sync import sync_jira
@@ -250,13 +246,7 @@ class SyncEngine:
                      if team.jira is not None and team.jira.project is None]
         if not jql_teams:
             return frozenset()
-        stmt = (
-            select(t.work_items.c.project).distinct()
-            .join(t.team_items, t.team_items.c.item_key == t.work_items.c.key)
-            .where(t.team_items.c.team.in_(jql_teams))
-        )
-        with self.store.transaction(read_only=True) as conn:
-            return frozenset(str(p) for p in conn.execute(stmt).scalars())
+        return self.store.projects_of_teams(jql_teams)
 
     def _link_new_projects(self, team: str, projects: frozenset[str], now: datetime) -> None:
         """Link the stored PRs that name keys of projects linking did not know when they
@@ -271,7 +261,8 @@ class SyncEngine:
         with self.store.transaction() as conn:
             dirty = Dirty()
             for repo in sorted({r for s in self.settings.teams.values() for r in s.repos}):
-                links = [ItemLink(key, repo, pr.number) for pr in reads.pulls_of_repo(conn, repo)
+                pulls = self.store.pulls_of_repo(repo, conn=conn)
+                links = [ItemLink(key, repo, pr.number) for pr in pulls
                          for key in sorted(extract_keys(pr.title, pr.head_ref, pr.body, new))]
                 self.store.upsert_item_links(links, conn=conn)
                 dirty.items.update(link.item_key for link in links)
@@ -287,11 +278,8 @@ class SyncEngine:
     def _take_lease(self, name: str) -> bool:
         if self.store.try_lease(name, self.holder, LEASE_TTL, self.clock()):
             return True
-        with self.store.transaction(read_only=True) as conn:
-            holder = conn.execute(
-                select(t.leases.c.holder).where(t.leases.c.name == name)
-            ).scalar()
-        if isinstance(holder, str) and dead_local_holder(holder):
+        holder = self.store.lease_holder(name)
+        if holder is not None and dead_local_holder(holder):
             # The holder was killed on this host: its lease would only block until expiry.
             event(log, "sync.lease_taken_over", team=name.partition(":")[2])
             self.store.release_lease(name, holder)

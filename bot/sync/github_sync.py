@@ -34,7 +34,7 @@ from bot.core.logs import event
 from bot.core.ports import CodeHost
 from bot.flow.linking import extract_keys
 from bot.flow.model import ItemLink, PullRequest
-from bot.sync import reads, release_sync, state
+from bot.sync import release_sync, state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty
 from bot.sync.report import SourceReport
@@ -105,7 +105,7 @@ def _store_pulls(
     store = job.store
     latest = {p.number: p for p in pulls}
     with store.transaction(read_only=True) as conn:
-        stored = reads.pull_updated(conn, repo, list(latest))
+        stored = store.pull_updated(repo, list(latest), conn=conn)
     changed = [p for n, p in sorted(latest.items()) if stored.get(n) != p.updated_at]
     done = 0
     for offset in range(0, len(changed), CHUNK):

@@ -19,12 +19,11 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from sqlalchemy.engine import Connection
-
 from bot.core.logs import event
 from bot.core.ports import IssuePage, IssueSource
 from bot.flow.model import FixVersion, WorkItem
-from bot.sync import reads, state
+from bot.store import Connection
+from bot.sync import state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty
 from bot.sync.report import SourceReport, wants_totals
@@ -140,7 +139,7 @@ def _versions_into(
                                                               conn=conn)}
     changed = [v for v in versions if stored.get(v.version_id) != v]
     job.store.upsert_fix_versions(changed, conn=conn)
-    dirty.items.update(reads.items_with_versions(conn, [v.version_id for v in changed]))
+    dirty.items.update(job.store.items_with_versions([v.version_id for v in changed], conn=conn))
     return len(changed)
 
 

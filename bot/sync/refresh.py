@@ -22,8 +22,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy.engine import Connection
-
 from bot.flow.derive import (
     attribute_incident,
     delivered_from_github,
@@ -36,8 +34,7 @@ from bot.flow.derive import (
 )
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, StatusSpan
 from bot.flow.model import PullRequest, Release, StatusChange, TeamFlow
-from bot.store import Store
-from bot.sync import reads
+from bot.store import Connection, Store
 
 
 @dataclass(slots=True)
@@ -83,7 +80,7 @@ class Refresher:
     def _prs(self, conn: Connection, repo: str, numbers: list[int], dirty: Dirty) -> None:
         prs = self.store.pull_requests(repo, numbers, conn=conn)
         reviews = self.store.reviews_of(repo, numbers, conn=conn)
-        containing = reads.containing_releases(conn, repo, numbers)
+        containing = self.store.containing_releases(repo, numbers, conn=conn)
         releases = {r.release_id: r for r in self.store.releases_of(repo, conn=conn)}
         facts = []
         for pr in prs:
@@ -102,7 +99,7 @@ class Refresher:
         return next((flow for name, flow in self.teams.items() if name in owners), None)
 
     def _items(self, conn: Connection, team: str, keys: list[str], dirty: Dirty) -> None:
-        owners = reads.teams_of_items(conn, keys)
+        owners = self.store.teams_of_items(keys, conn=conn)
         items = self.store.work_items(keys, conn=conn)
         changes_of: dict[str, list[StatusChange]] = {}
         for change in self.store.status_changes_of(keys, conn=conn):
@@ -113,9 +110,8 @@ class Refresher:
             numbers = [link.pr_number for link in links if link.repo == repo]
             for p in self.store.pull_requests(repo, numbers, conn=conn):
                 pulls[(p.repo, p.number)] = p
-        released = {
-            f"{f.repo}#{f.number}": f.released_at for f in reads.pr_facts_of(conn, list(pulls))
-        }
+        facts = self.store.pr_facts_of(list(pulls), conn=conn)
+        released = {f"{f.repo}#{f.number}": f.released_at for f in facts}
         linked: dict[str, list[PullRequest]] = {}
         for link in links:
             pr = pulls.get((link.repo, link.pr_number))
@@ -165,7 +161,7 @@ class Refresher:
     def _incidents(self, conn: Connection, flow: TeamFlow) -> list[IncidentFact]:
         """The team's incident items, each attributed to the release before it."""
         releases = self._team_releases(conn, flow)
-        keys = reads.team_items_of_types(conn, flow.name, flow.incident_types)
+        keys = self.store.team_items_of_types(flow.name, flow.incident_types, conn=conn)
         return [attribute_incident(i, releases) for i in self.store.work_items(keys, conn=conn)]
 
     def _releases(self, conn: Connection, flow: TeamFlow) -> None:
@@ -193,7 +189,7 @@ class Refresher:
                     against.setdefault(incident.item_key, incident)
             facts = derive_release_facts(
                 mine,
-                reads.pulls_of_repo(conn, repo),
+                self.store.pulls_of_repo(repo, conn=conn),
                 self.store.containments_of(repo, conn=conn),
                 list(against.values()),
                 judge.hotfix_pattern,

@@ -23,11 +23,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy.engine import Connection
-
 from bot.core.ports import CodeHost
 from bot.flow.model import Deployment, Release, Shipping
-from bot.sync import reads, state
+from bot.store import Connection
+from bot.sync import state
 from bot.sync.context import TeamJob
 from bot.sync.refresh import Dirty
 from bot.sync.report import SourceReport
@@ -66,7 +65,7 @@ def forget(job: TeamJob, repo: str, shipping: Shipping) -> None:
     with store.transaction() as conn:
         dirty = Dirty()
         ids = [r.release_id for r in store.releases_of(repo, conn=conn)]
-        dirty.add_prs(repo, reads.prs_in_releases(conn, repo, ids))
+        dirty.add_prs(repo, store.prs_in_releases(repo, ids, conn=conn))
         store.delete_releases(repo, ids, conn=conn)
         store.forget_deployments(repo, conn=conn)
         store.set_cursor(conn, "", state.COMPARE, repo, "[]", now=job.now)
@@ -148,7 +147,7 @@ def store_releases(
     with ``complete`` (a whole listing), a stored release not in it was deleted upstream."""
     store = job.store
     with store.transaction(read_only=True) as conn:
-        merged = reads.merged_shas(conn, repo)
+        merged = store.merged_shas(repo, conn=conn)
         pairs = state.done_pairs(store, conn, repo)
         stored = {r.release_id: r for r in store.releases_of(repo, conn=conn)}
     found = host.containments(repo, releases, merged, pairs)
@@ -160,7 +159,7 @@ def store_releases(
     with store.transaction() as conn:
         dirty = Dirty()
         if gone:  # deleted upstream: their PRs fall to the next release that contains them
-            dirty.add_prs(repo, reads.prs_in_releases(conn, repo, gone))
+            dirty.add_prs(repo, store.prs_in_releases(repo, gone, conn=conn))
             store.delete_releases(repo, gone, conn=conn)
         store.upsert_releases(changed, conn=conn)
         known = {(c.release_id, c.pr_number) for c in store.containments_of(repo, conn=conn)}
@@ -168,7 +167,8 @@ def store_releases(
         store.upsert_containments(new, conn=conn)
         state.add_pairs(store, conn, repo, found.pairs, job.now)
         write(conn)
-        dirty.add_prs(repo, reads.prs_in_releases(conn, repo, [r.release_id for r in changed]))
+        dirty.add_prs(repo, store.prs_in_releases(
+            repo, [r.release_id for r in changed], conn=conn))
         dirty.add_prs(repo, [c.pr_number for c in new])
         if changed or new or gone:
             dirty.release_teams.update(job.refresher.teams_of_repo(repo))

@@ -24,9 +24,7 @@ import hashlib
 import json
 from datetime import datetime
 
-from sqlalchemy.engine import Connection
-
-from bot.store import Store
+from bot.store import Connection, Store
 
 COMPARE = "github-compare"
 SHIPPING = "shipping"
