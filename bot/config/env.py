@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, unquote_plus
 
@@ -25,6 +25,13 @@ DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_PORT = 3000
 
 # What each variable is for, in the words of an error message.
+# The standard proxy variables requests and httpx honour (either case).
+PROXY_VARIABLES = tuple(
+    name for base in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY") for name in (base, base.lower())
+)
+# Certificate bundles the HTTP libraries read from the environment: they need it consulted too.
+CA_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE", "SSL_CERT_DIR")
+
 DESCRIPTIONS: dict[str, str] = {
     "CROSSWALK_CONFIG": "path of the YAML config",
     "DATABASE_URL": "SQLAlchemy database URL",
@@ -98,13 +105,23 @@ class Env:
     slack_app_token: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
     port: int = DEFAULT_PORT
+    # A proxy or CA-bundle variable is set: only then do the HTTP clients consult the
+    # environment per request (requests' proxy discovery costs about 170 µs a request).
+    trust_env: bool = False
+    proxy_passwords: tuple[str, ...] = field(default=(), repr=False)  # redacted like tokens
 
     @classmethod
     def from_mapping(cls, environ: Mapping[str, str]) -> Env:
         """Read the variables from ``environ``; ``ConfigError`` names every malformed one."""
         values: dict[str, object] = {}
         problems: list[str] = []
+        proxies = [raw for name in PROXY_VARIABLES if (raw := (environ.get(name) or "").strip())]
+        values["trust_env"] = bool(proxies) or any(
+            (environ.get(name) or "").strip() for name in CA_VARIABLES)
+        values["proxy_passwords"] = tuple(p for url in proxies for p in url_passwords(url))
         for spec in fields(cls):
+            if spec.name in ("trust_env", "proxy_passwords"):
+                continue
             raw = (environ.get(spec.name.upper()) or "").strip()
             if raw:
                 values[spec.name] = raw
@@ -157,11 +174,13 @@ class Env:
     def secrets(self) -> list[str]:
         """Every secret value set, including a database password, for log redaction."""
         found = [str(self.get(name)) for name in sorted(SECRET_VARIABLES) if self.get(name)]
-        return found + url_passwords(self.database_url)
+        return found + url_passwords(self.database_url) + list(self.proxy_passwords)
 
     def __repr__(self) -> str:
         shown = []
         for spec in fields(self):
+            if spec.name == "proxy_passwords":
+                continue
             name = spec.name.upper()
             value = getattr(self, spec.name)
             if value is not None and name in SECRET_VARIABLES:

@@ -21,7 +21,8 @@ def _mapping(env: Env, *names: str) -> dict[str, str]:
 def jira_from(env: Env, *, timeout: float = TIMEOUT) -> JiraSource:
     """A ``JiraSource`` from JIRA_URL with JIRA_EMAIL + JIRA_API_TOKEN, or JIRA_PAT."""
     names = ("JIRA_URL", "JIRA_EMAIL", "JIRA_API_TOKEN", "JIRA_PAT")
-    return JiraSource(JiraConfig.from_env(_mapping(env, *names), timeout=timeout))
+    config = JiraConfig.from_env(_mapping(env, *names), timeout=timeout, trust_env=env.trust_env)
+    return JiraSource(config)
 
 
 def github_from(
@@ -32,7 +33,8 @@ def github_from(
     requests; PyGithub's polite default when None)."""
     names = ("GITHUB_TOKEN", "GITHUB_API_URL", "GITHUB_APP_ID", "GITHUB_APP_INSTALLATION_ID",
              "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_FILE")
-    config = GitHubConfig.from_env(_mapping(env, *names), timeout=timeout)
+    config = GitHubConfig.from_env(_mapping(env, *names), timeout=timeout,
+                                   trust_env=env.trust_env)
     if throttle is not None:
         config = replace(config, throttle=throttle)
     return GitHubHost(config)

@@ -6,7 +6,8 @@ import logging
 
 import github  # noqa: F401 (imported first so its logger set-up is undone below)
 
-from integrations.github.client import GitHubConfig, GitHubHost
+from integrations.github.client import GitHubHost
+from integrations.github.config import GitHubConfig
 from integrations.github.convert import item_links
 from integrations.github.policy import Policy
 

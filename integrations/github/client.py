@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from itertools import islice
@@ -34,7 +33,7 @@ from github.GithubObject import GithubObject
 from github.GitRelease import GitRelease
 from github.PullRequest import PullRequest as GhPullRequest
 
-from bot.core.errors import ConfigError, IntegrationError, NotFound, RateLimited
+from bot.core.errors import IntegrationError, NotFound, RateLimited
 from bot.core.logs import event
 from bot.core.ports import (
     ActivityPoll,
@@ -48,14 +47,14 @@ from bot.core.ports import (
 from bot.flow.model import Deployment, PullRequest, Release, Review, Shipping
 from integrations.github import convert, shipping
 from integrations.github.app_auth import (
-    AppCredentials,
     InstallationToken,
     app_account,
-    app_credentials,
     installation_repos,
 )
+from integrations.github.config import GitHubConfig
 from integrations.github.graphql import GraphQLUnavailable, PullsPage, list_pulls, reviews_of
 from integrations.github.policy import SERVICE, Budget, HttpStatusError, Policy
+from integrations.github.sessions import skip_environment
 from integrations.github.wire import (
     all_items,
     error_message,
@@ -68,34 +67,7 @@ from integrations.github.wire import (
 
 log = logging.getLogger(__name__)
 PER_PAGE = 100
-DEFAULT_API = "https://api.github.com"
 G = TypeVar("G", bound=GithubObject)
-
-
-@dataclass(frozen=True, slots=True)
-class GitHubConfig:
-    """Where GitHub is and the token (kept out of ``repr``)."""
-
-    token: str = field(repr=False)  # "" with a GitHub App
-    api_url: str = DEFAULT_API
-    timeout: float = 20.0
-    # PyGithub's pause between requests (its default is 0.25 s): 10 GETs/s stays under the
-    # secondary limit of 900 points a minute; 0 in tests
-    throttle: float = 0.1
-    graphql: bool = True  # PRs and reviews through GraphQL where the server has it
-    app: AppCredentials | None = None  # a GitHub App's installation instead of a token
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> GitHubConfig:
-        """Read GITHUB_TOKEN, or a GitHub App's GITHUB_APP_* (integrations/github/app_auth.py),
-        and GITHUB_API_URL (GitHub Enterprise Server)."""
-        api = env.get("GITHUB_API_URL", "").strip() or DEFAULT_API
-        token = env.get("GITHUB_TOKEN", "").strip()
-        app = None if token else app_credentials(env)
-        if not token and app is None:
-            raise ConfigError("GITHUB_TOKEN is not set (a token that can read the repositories)"
-                              " nor GITHUB_APP_ID (a GitHub App installation)")
-        return cls(token=token, api_url=api.rstrip("/"), timeout=timeout, app=app)
 
 
 class GitHubHost:
@@ -118,6 +90,8 @@ class GitHubHost:
             seconds_between_requests=config.throttle,
             seconds_between_writes=config.throttle,
         )
+        if not config.trust_env:
+            skip_environment(self.gh)
         self.graphql_url = graphql_url(self.api)
         self.graphql_budget = Budget()  # GraphQL points: a budget apart from REST's
         # None: not tried yet; False: unavailable, REST only from then on
@@ -127,6 +101,7 @@ class GitHubHost:
         self.http = httpx.Client(
             timeout=config.timeout,
             follow_redirects=True,
+            trust_env=config.trust_env,
             auth=InstallationToken(auth) if isinstance(auth, Auth.AppInstallationAuth) else None,
             headers={
                 **bearer,

@@ -44,23 +44,26 @@ class JiraConfig:
     api_token: str | None = field(default=None, repr=False)  # Cloud: basic auth password
     pat: str | None = field(default=None, repr=False)  # Server/DC: bearer token
     timeout: float = 20.0
+    trust_env: bool = False  # consult proxy/CA variables per request (requests' default)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str], *, timeout: float = 20.0) -> JiraConfig:
+    def from_env(
+        cls, env: Mapping[str, str], *, timeout: float = 20.0, trust_env: bool = False
+    ) -> JiraConfig:
         """Read JIRA_URL with JIRA_PAT, or with JIRA_EMAIL and JIRA_API_TOKEN."""
         url = env.get("JIRA_URL", "").strip()
         if not url:
             raise ConfigError("JIRA_URL is not set (e.g. https://acme.atlassian.net)")
         pat = env.get("JIRA_PAT", "").strip()
         if pat:
-            return cls(url=url, pat=pat, timeout=timeout)
+            return cls(url=url, pat=pat, timeout=timeout, trust_env=trust_env)
         email, token = env.get("JIRA_EMAIL", "").strip(), env.get("JIRA_API_TOKEN", "").strip()
         if not email or not token:
             raise ConfigError(
                 "Jira credentials missing: set JIRA_EMAIL and JIRA_API_TOKEN (Cloud) "
                 "or JIRA_PAT (Server/Data Center)"
             )
-        return cls(url=url, email=email, api_token=token, timeout=timeout)
+        return cls(url=url, email=email, api_token=token, timeout=timeout, trust_env=trust_env)
 
     @property
     def credential_var(self) -> str:
@@ -88,20 +91,27 @@ class JiraSource:
         return self.retry.call(operation, self.config.credential_var, fn)
 
     def _jira(self) -> JIRA:
-        # Built on first use, inside the retry policy: the constructor calls serverInfo.
+        # Built on first use, inside the retry policy: connecting asks for serverInfo.
         if self._client is None:
             self._client = self._call("connect", self._connect)
         return self._client
 
     def _connect(self) -> JIRA:
         c = self.config
-        if c.pat:
-            client = JIRA(server=c.url, token_auth=c.pat, timeout=c.timeout, max_retries=0)
-        else:
-            client = JIRA(server=c.url, basic_auth=(c.email or "", c.api_token or ""),
-                          timeout=c.timeout, max_retries=0)
-        self.sent += 1  # the constructor's serverInfo, sent before a hook can see it
+        auth: dict[str, Any] = ({"token_auth": c.pat} if c.pat
+                                else {"basic_auth": (c.email or "", c.api_token or "")})
+        # No request yet (get_server_info=False): the session is set up before the first.
+        client = JIRA(server=c.url, timeout=c.timeout, max_retries=0, get_server_info=False,
+                      **auth)
+        # requests reads proxy and CA variables on every request unless told not to (about
+        # 170 µs each); the CLI keeps it on when such a variable is set (Env.trust_env).
+        client._session.trust_env = c.trust_env
         client._session.hooks["response"].append(self._count)
+        # What the constructor does with get_server_info=True: the version and the kind of
+        # deployment decide which API calls the library makes.
+        info = client.server_info()
+        client._version = tuple(info["versionNumbers"])
+        client.deploymentType = info.get("deploymentType")
         return client
 
     def _count(self, response: Any, *args: Any, **kwargs: Any) -> None:
