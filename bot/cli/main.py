@@ -31,17 +31,17 @@ import sqlite3
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from bot import __version__
-from bot.cli.check import config_failures, exit_code, load_probes, run_check
 from bot.config.env import Env, mask_url, require_for
-from bot.config.loading import SettingsError
-from bot.config.settings import Settings, load_settings
 from bot.core.errors import ConfigError, IntegrationError
 from bot.core.logs import configure_logging, redact_streams, register_secret
+
+if TYPE_CHECKING:  # the settings models (pydantic, holidays) load with the first config read
+    from bot.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,8 @@ class CliContext:
     def settings(self) -> Settings:
         """The validated settings (loaded on first use; ``ConfigError`` when invalid)."""
         if self._settings is None:
+            from bot.config.settings import load_settings  # not needed by --help
+
             self._settings = load_settings(self.config_path)
         return self._settings
 
@@ -199,6 +201,9 @@ def main(ctx: click.Context, config_path: str | None, log_level: str) -> None:
 @click.pass_obj
 def check(cli: CliContext) -> None:
     """Validate the config and environment; one verdict per team and service."""
+    from bot.cli.check import config_failures, exit_code, load_probes, run_check
+    from bot.config.loading import SettingsError
+
     try:
         settings = cli.settings()
     except SettingsError as exc:

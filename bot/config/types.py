@@ -13,7 +13,7 @@ from datetime import time
 from functools import cache
 from typing import Annotated, Any
 
-import holidays
+from holidays.registry import EntityLoader
 from pydantic import (
     AfterValidator,
     BeforeValidator,
@@ -210,7 +210,9 @@ Timezone = Annotated[
 
 @cache
 def _countries() -> frozenset[str]:
-    return frozenset(holidays.list_supported_countries())
+    # The registry's codes (aliases such as UK included), the same as
+    # holidays.list_supported_countries() lists, without importing 250 country modules.
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
 
 
 def _check_country(value: str) -> str:

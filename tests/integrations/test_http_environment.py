@@ -13,8 +13,8 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
@@ -60,7 +60,7 @@ class Forwarding(BaseHTTPRequestHandler):
 
     do_GET = do_POST = _forward
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (stdlib's name)
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -76,7 +76,7 @@ def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # No probes: the example config points at real hosts (bot/cli/probes.py is tested elsewhere).
-    monkeypatch.setattr("bot.cli.main.load_probes", dict)
+    monkeypatch.setattr("bot.cli.check.load_probes", dict)
     result = run("--config", EXAMPLE, "check", env=FULL)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -91,7 +91,7 @@ def test_check_with_full_env_exits_0_and_says_reachability_is_not_checked(
 def test_config_defaults_to_the_crosswalk_config_variable(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("bot.cli.main.load_probes", dict)  # the example's hosts are not reachable
+    monkeypatch.setattr("bot.cli.check.load_probes", dict)  # the example's hosts are not reachable
     result = run("check", env={**FULL, "CROSSWALK_CONFIG": EXAMPLE})
     assert result.exit_code == 0, result.output
 
@@ -214,3 +214,20 @@ def test_installed_script_runs_check_as_a_real_process(tmp_path: Path) -> None:
         box.stop()
     assert full.returncode == 0, full.stdout + full.stderr
     assert "Traceback" not in empty.stderr + full.stderr
+
+
+HEAVY = ("sqlalchemy", "pydantic", "holidays", "matplotlib", "slack_bolt", "slack_sdk",
+         "jira", "github", "httpx", "yaml")
+
+
+def test_help_imports_none_of_the_heavy_libraries() -> None:
+    # `crosswalk --help` lists commands from LAZY_COMMANDS: no store, settings or client.
+    script = (
+        "import sys\nfrom bot.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "report" in done.stdout and "serve" in done.stdout

@@ -197,3 +197,13 @@ def test_targets_convert_to_hours_the_handoff_delay_in_working_hours() -> None:
     assert targets.downtime == 1.0
     assert team.review is not None and (team.review.every, team.review.day) == ("quarter", 1)
     assert parse_settings(minimal()).teams["payments"].to_flow().targets.lead_time is None
+
+
+def test_the_country_codes_accepted_are_exactly_those_the_holidays_package_lists() -> None:
+    # Settings read the registry (cheap) instead of importing every country module.
+    import holidays
+
+    from bot.config.types import _countries
+
+    assert _countries() == frozenset(holidays.list_supported_countries())
+    assert {"GB", "UK", "US", "DE"} <= _countries()
