@@ -5,10 +5,12 @@ it, then fires rounds of 20 simultaneous signed ``/crosswalk summary`` commands 
 its own pre-opened HTTP client, released together by a barrier) and times each request from
 send to the HTTP answer — the ack. Each round starts once the previous round's replies have
 arrived; the replies (reports computed after the ack, competing with the next acks for the
-GIL) are counted, not timed. Prints p50/p99/max; the target is p99 under 100 ms. A
+GIL) are counted, not timed. Each of ``--runs`` runs starts a fresh sandbox and serve and
+prints its p50/p99/max as one JSON line; the target is p99 at most 60 ms in every run. A
 benchmark prints, never asserts.
 
-Usage: ``python bench/slash.py [--rounds N] [--concurrency N] [--text T] [--settle S]``.
+Usage: ``python bench/slash.py [--runs N] [--rounds N] [--concurrency N] [--text T]
+[--settle S]``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from integrations.sandbox.slack.signing import signed_headers, slash_command_bod
 from integrations.sandbox.world import World
 
 CROSSWALK = Path(sys.executable).parent / "crosswalk"
+TARGET_P99_MS = 60.0  # in every run, at 20 concurrent
 
 
 def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
@@ -127,15 +130,8 @@ def _wait_replies(world: World, count: int, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
-def main(argv: list[str]) -> None:
-    """Run the benchmark and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--text", default="summary", help="the command text sent")
-    parser.add_argument("--settle", type=float, default=5.0,
-                        help="seconds to let start-up work (missed-digest catch-up) finish")
-    args = parser.parse_args(argv)
+def one_run(args: argparse.Namespace) -> dict[str, object]:
+    """A fresh sandbox and ``serve``, a warm-up, then ``args.rounds`` rounds; the figures."""
     world = generate("small", seed=7, now=datetime.now(UTC))
     team = world.teams[0]
     user = next(u.id for u in world.slack.users.values() if u.email == team.product_emails[0])
@@ -150,7 +146,7 @@ def main(argv: list[str]) -> None:
         root = f"http://127.0.0.1:{port}"
         while httpx.get(f"{root}/healthz", timeout=5).status_code != 200:
             time.sleep(0.1)
-        print(f"serve ready in {time.perf_counter() - started:.1f} s on port {port}")
+        ready = time.perf_counter() - started
         time.sleep(args.settle)
         secret = box.env()["SLACK_SIGNING_SECRET"]
         url = f"{root}/slack/events"
@@ -171,14 +167,33 @@ def main(argv: list[str]) -> None:
         ok = sorted(s for s in samples if s == s)  # NaN: not a 200
         cuts = statistics.quantiles(ok, n=100, method="inclusive")
         replies = sum(1 for r in world.slack.responses if str(r["id"]).startswith("B"))
-        print(json.dumps({
+        return {
             "requests": len(samples), "acked_200": len(ok), "concurrency": args.concurrency,
             "rounds": args.rounds, "ack_ms_p50": round(cuts[49] * 1000, 1),
             "ack_ms_p99": round(cuts[98] * 1000, 1), "ack_ms_max": round(ok[-1] * 1000, 1),
-            "replies_received": replies, "serve_exit_code": code,
-        }))
-        print(f"ack latency p50 {cuts[49] * 1000:.1f} ms, p99 {cuts[98] * 1000:.1f} ms "
-              f"(target p99 < 100 ms) over {len(ok)} acks")
+            "replies_received": replies, "serve_exit_code": code, "ready_s": round(ready, 1),
+        }
+
+
+def main(argv: list[str]) -> None:
+    """Run the benchmark and print the figures: one JSON line per run, then the verdict."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="independent runs (fresh serve)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of --concurrency a run")
+    parser.add_argument("--concurrency", type=int, default=20)
+    parser.add_argument("--text", default="summary", help="the command text sent")
+    parser.add_argument("--settle", type=float, default=5.0,
+                        help="seconds to let start-up work (missed-digest catch-up) finish")
+    args = parser.parse_args(argv)
+    p99s = []
+    for number in range(1, args.runs + 1):
+        figures = {"run": number, **one_run(args)}
+        print(json.dumps(figures), flush=True)
+        p99s.append(float(str(figures["ack_ms_p99"])))
+    worst = max(p99s)
+    print(f"ack p99 per run: {', '.join(f'{p:.1f}' for p in p99s)} ms; worst {worst:.1f} ms "
+          f"(target <= {TARGET_P99_MS:.0f} ms in every run: "
+          f"{'OK' if worst <= TARGET_P99_MS else 'MISSED'})")
 
 
 if __name__ == "__main__":
