@@ -90,7 +90,7 @@ def peak_rss_mb() -> float:
 
 def lower_bound(world: object) -> dict[str, int]:
     """The least requests a backfill of ``world`` can make, by kind."""
-    from integrations.sandbox.expected import eligible_releases
+    from integrations.sandbox.github.common import eligible_releases
 
     w: object = world
     jira = w.jira  # type: ignore[attr-defined]

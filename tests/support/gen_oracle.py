@@ -14,8 +14,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from integrations.sandbox.expected import Expected
 from integrations.sandbox.world import World
+from tests.support.oracle import Expected
 
 HANDOFF = {"Ready for Development"}
 STARTED = {"In Progress", "In Review"}

@@ -14,7 +14,7 @@ from bot.store import Store
 from bot.store import tables as t
 from bot.store.convert import to_pull_request, to_release, to_review
 from bot.store.facts import to_handoff, to_pr_fact, to_release_fact, to_span
-from integrations.sandbox.expected import Expected
+from tests.support.oracle import Expected
 
 
 def stored_records(store: Store) -> Expected:

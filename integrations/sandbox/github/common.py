@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from integrations.sandbox.world import GhRelease, GhRepo
+
 Json = dict[str, Any]
 WEB = "https://github.sandbox.test"  # html_url host: people follow these, clients never do
 
@@ -42,3 +44,9 @@ class Budget:
             "x-ratelimit-reset": str(self.reset),
             "x-ratelimit-resource": resource,
         }
+
+
+def eligible_releases(repo: GhRepo) -> list[GhRelease]:
+    """Published, non-draft, non-prerelease releases whose tag exists."""
+    return [r for r in repo.releases if not r.draft and not r.prerelease
+            and r.published_at is not None and r.tag_name in repo.tags]

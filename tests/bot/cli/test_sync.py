@@ -112,7 +112,7 @@ def test_ctrl_c_stops_a_backfill_that_a_rerun_completes(box: Sandbox, tmp_path: 
     from bot.config.settings import load_settings
     from bot.store import Store, make_engine
     from bot.sync import SyncEngine
-    from integrations.sandbox.expected import expected_records
+    from tests.support.oracle import expected_records
 
     config = box.write_config(tmp_path / "crosswalk.yaml")
     db = tmp_path / "cw.db"

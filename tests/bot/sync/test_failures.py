@@ -12,9 +12,9 @@ import pytest
 from bot.config.settings import Settings
 from bot.core.errors import AuthError
 from bot.store import Store
-from integrations.sandbox.expected import expected_records
 from integrations.sandbox.runner import Sandbox
 from integrations.sandbox.world import World
+from tests.support.oracle import expected_records
 from tests.support.sync_records import normalised, recomputed_facts, stored_facts, stored_records
 from tests.support.sync_world import NOW, SINCE, make_engine_for
 

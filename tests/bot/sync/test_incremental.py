@@ -11,9 +11,9 @@ import pytest
 
 from bot.config.settings import Settings, parse_settings
 from bot.store import Store
-from integrations.sandbox.expected import expected_records
 from integrations.sandbox.runner import Sandbox, scenario_config
 from integrations.sandbox.world import World
+from tests.support.oracle import expected_records
 from tests.support.sync_records import normalised, recomputed_facts, stored_facts, stored_records
 from tests.support.sync_world import NOW, SINCE, make_engine_for
 

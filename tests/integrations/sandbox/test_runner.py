@@ -14,9 +14,9 @@ from jira import JIRA
 from slack_sdk import WebClient
 
 from bot.config.settings import load_settings
-from integrations.sandbox.expected import expected_records
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
+from tests.support.oracle import expected_records
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 

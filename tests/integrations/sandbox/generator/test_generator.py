@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from integrations.sandbox.expected import expected_records
 from integrations.sandbox.generator.organisation import generate, generate_with_intent
 from integrations.sandbox.world import World
 from tests.support.gen_oracle import canonical, plain
+from tests.support.oracle import expected_records
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[4]

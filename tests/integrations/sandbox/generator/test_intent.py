@@ -8,11 +8,11 @@ from itertools import pairwise
 
 import pytest
 
-from integrations.sandbox.expected import expected_records
 from integrations.sandbox.generator.intent import Intent
 from integrations.sandbox.generator.organisation import generate_with_intent
 from integrations.sandbox.world import World
 from tests.support.gen_oracle import episodes, failed_releases
+from tests.support.oracle import expected_records
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 

@@ -1,10 +1,14 @@
-"""What a correct sync must leave in the store, computed straight from a World.
+"""The test oracle: what a correct sync must leave in the store, computed from a World.
 
 :func:`expected_records` reads the World (never a server or an adapter) and builds the
 ``bot.flow.model`` records the sync should produce, so sync tests can compare the store
 with it: items, status changes (``"<history id>:<index>"``), fix versions, pull requests,
 reviews, releases, containment (merge commit in previous eligible release's tag → this
 tag, from the commit graph) and item links (keys of configured projects only).
+
+Independent of the code it checks: the bot rule and the issue-key pattern are written here
+from docs/metrics.md ("Bots", "Linking"), not imported from ``bot.flow``, so a bug there
+shows up as a difference. Only the record dataclasses are shared, to compare with the store.
 """
 
 from __future__ import annotations
@@ -23,12 +27,18 @@ from bot.flow.model import (
     ReviewState,
     StatusChange,
     WorkItem,
-    is_bot_login,
 )
-from integrations.sandbox.github.common import WEB
-from integrations.sandbox.world import GhRelease, GhRepo, World
+from integrations.sandbox.github.common import WEB, eligible_releases
+from integrations.sandbox.world import GhRepo, World
 
+# docs/metrics.md, "Linking": a project key (a capital letter, then capitals or digits), a
+# hyphen and a number, anywhere in the title, branch or body.
 KEY_RE = re.compile(r"[A-Z][A-Z0-9]+-\d+")
+
+
+def is_bot(login: str, account_type: str | None) -> bool:
+    """docs/metrics.md, "Bots": an account of type ``Bot``, or a login ending in ``[bot]``."""
+    return account_type == "Bot" or login.endswith("[bot]")
 
 
 @dataclass(slots=True)
@@ -102,13 +112,13 @@ def _github(world: World, repo: GhRepo, wanted: set[str], out: Expected) -> None
         p = repo.pulls[number]
         author_type = users[p.user].type if p.user in users else None
         out.pulls.append(PullRequest(
-            name, number, p.title, p.body, p.head_ref, p.user, is_bot_login(p.user, author_type),
+            name, number, p.title, p.body, p.head_ref, p.user, is_bot(p.user, author_type),
             p.state, p.draft, p.created_at, p.updated_at, p.closed_at, p.merged_at,
             p.merge_commit_sha, tuple(p.requested_reviewers), f"{WEB}/{name}/pull/{number}",
         ))
         for rv in p.reviews:
             kind = users[rv.user].type if rv.user in users else None
-            out.reviews.append(Review(name, number, rv.id, rv.user, is_bot_login(rv.user, kind),
+            out.reviews.append(Review(name, number, rv.id, rv.user, is_bot(rv.user, kind),
                                       ReviewState(rv.state), rv.submitted_at))
         for key in sorted(linked_keys((p.title, p.head_ref, p.body), wanted)):
             out.links.append(ItemLink(key, name, number))
@@ -127,8 +137,3 @@ def _github(world: World, repo: GhRepo, wanted: set[str], out: Expected) -> None
         previous = reach
     out.containments.sort(key=lambda c: (c.repo, c.release_id, c.pr_number))
 
-
-def eligible_releases(repo: GhRepo) -> list[GhRelease]:
-    """Published, non-draft, non-prerelease releases whose tag exists."""
-    return [r for r in repo.releases if not r.draft and not r.prerelease
-            and r.published_at is not None and r.tag_name in repo.tags]
