@@ -24,7 +24,7 @@ fi
 echo "== ruff check ."
 "$VENV/bin/ruff" check .
 
-echo "== mypy (strict, bot and integrations)"
+echo "== mypy (strict over bot and integrations; tests type-checked with unannotated helpers allowed)"
 "$VENV/bin/mypy"
 
 echo "== pytest $*"

@@ -57,7 +57,7 @@ def model_keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
         path = f"{prefix}{name}"
         yield path
         inner = unwrap_type(field.annotation)
-        args = getattr(inner, "__args__", ())
+        args: tuple[Any, ...] = getattr(inner, "__args__", ())
         if name == "teams":
             inner, path = unwrap_type(args[1]), f"{path}.*"
         if isinstance(inner, type) and issubclass(inner, BaseModel):

@@ -100,8 +100,8 @@ def failed_releases(exp: Expected, teams: dict[str, tuple[str, list[str]]]) -> d
             return (rel.published_at < at and at - rel.published_at <= WINDOW
                     and (limit is None or at < limit))
 
-        reasons = {f"hotfix {h.tag}" for h in eligible
-                   if h.repo == rel.repo and _hotfix(h) and inside(h.published_at)}
+        reasons = {f"hotfix {h.tag}" for h in eligible if h.repo == rel.repo and _hotfix(h)
+                   and h.published_at is not None and inside(h.published_at)}
         for p in exp.pulls:
             match = REVERTS.search(p.body)
             if p.merged_at and match and (match[1], int(match[2])) in contained[rel.release_id]:
@@ -114,8 +114,9 @@ def failed_releases(exp: Expected, teams: dict[str, tuple[str, list[str]]]) -> d
             for item in exp.items:
                 if item.project != project or item.issue_type != "Incident":
                     continue
-                before = [r for r in team_rel if r.published_at < item.created]
-                target = max(before, key=lambda r: r.published_at, default=None)
+                before = [r for r in team_rel
+                          if r.published_at is not None and r.published_at < item.created]
+                target = max(before, key=lambda r: r.published_at or item.created, default=None)
                 if target is rel and inside(item.created):
                     reasons.add(f"incident {item.key}")
         _ = pulls

@@ -141,11 +141,11 @@ def test_settings_cannot_be_changed_after_loading() -> None:
     settings = load_settings(EXAMPLE)
     team = settings.teams["payments"]
     with pytest.raises(ValidationError, match="frozen"):
-        settings.timezone = "UTC"  # type: ignore[misc]
+        settings.timezone = "UTC"
     with pytest.raises(ValidationError, match="frozen"):
-        team.alerts.handoff_waiting = Duration(1, "d")  # type: ignore[misc]
+        team.alerts.handoff_waiting = Duration(1, "d")
     with pytest.raises(ValidationError, match="frozen"):
-        team.slack = team.slack  # type: ignore[misc]
+        team.slack = team.slack
     with pytest.raises(TypeError):
         settings.teams["other"] = team  # type: ignore[index]
     with pytest.raises(TypeError):
@@ -153,7 +153,7 @@ def test_settings_cannot_be_changed_after_loading() -> None:
     with pytest.raises(AttributeError):
         team.github.repos.append("acme/x")  # type: ignore[union-attr]
     with pytest.raises(AttributeError):
-        settings.poll_interval.amount = 1  # type: ignore[misc]
+        settings.poll_interval.amount = 1
     with pytest.raises(TypeError):
         team.people.github["someone"] = "someone@acme.example"  # type: ignore[index]
     assert team.people.email_of_login("BOB-SMITH") == "bob@acme.example"

@@ -75,8 +75,8 @@ ALICE = Recipient("U0ALICE", "Europe/London")
 BOB = Recipient("U0BOB", "America/New_York")
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def handoff(started: datetime, ended: datetime | None = None, key: str = "PAY-12") -> OpenHandoff:
@@ -86,7 +86,7 @@ def handoff(started: datetime, ended: datetime | None = None, key: str = "PAY-12
     )
 
 
-def run(now: datetime, *, handoffs=(), reviews=(), unreleased=(), sent=None, snoozes=None):  # type: ignore[no-untyped-def]
+def run(now: datetime, *, handoffs=(), reviews=(), unreleased=(), sent=None, snoozes=None):
     return evaluate(
         handoffs=list(handoffs),
         reviews=list(reviews),

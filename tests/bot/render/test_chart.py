@@ -6,6 +6,7 @@ import io
 import struct
 from dataclasses import replace
 from functools import cache
+from typing import Any
 
 from bot.flow.stages import STAGES
 from bot.render.chart import STAGE_COLOURS, WeekPoint, render_chart
@@ -87,7 +88,7 @@ def test_chart_survives_empty_and_all_missing_weeks() -> None:
 
 
 def test_week_point_from_report() -> None:
-    report = {
+    report: dict[str, Any] = {
         "week": "2026-W46",
         "handoffs": {"delay_working_hours": {"count": 2, "median": 6.0, "p85": 9.0}},
         "delivery": {"lead_time_hours": {"count": 0, "median": None, "p85": None}},

@@ -293,6 +293,6 @@ def test_a_signed_command_from_another_workspace_is_not_served(bolt: Served) -> 
     time.sleep(0.5)  # the listener would have replied by now
     # only Bolt's refusal reached the response_url: none of this workspace's numbers
     replies = bolt.slack.responses_to(response_id)
-    assert replies and all(not r.get("blocks") and "reinstall" in r["text"] for r in replies)
+    assert replies and all(not r.get("blocks") and "reinstall" in str(r["text"]) for r in replies)
     _, ours_id = bolt.command("help")
     assert bolt.reply(ours_id)  # the same request from our workspace is served

@@ -58,7 +58,7 @@ def test_a_backlog_posts_four_alerts_and_one_summary_of_the_rest(
     assert len(posts) == 5  # the default cap: 4 alerts of their own, then the summary
     summary = posts[-1]
     assert summary.text == "8 more alerts for payments, folded into one message"
-    body = summary.blocks[0]["text"]["text"]
+    body = summary.blocks[0]["text"]["text"]  # type: ignore[index]  # Block Kit JSON
     assert body.startswith(":card_index_dividers: *8 more alerts* for payments, folded")
     assert "*Handoffs waiting for pickup* (8): PAY-" in body and "`/crosswalk handoffs`" in body
     for block in summary.blocks:

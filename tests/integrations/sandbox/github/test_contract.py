@@ -12,7 +12,7 @@ import httpx
 import pytest
 from github import Auth, Github
 from github.GithubObject import GithubObject, _ValuedAttribute
-from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator, FormatChecker
 
 from integrations.sandbox import shipping
 from integrations.sandbox.github.server import GitHubServer

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import requests
-from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator, FormatChecker
 
 from integrations.sandbox.jira.server import JiraServer
 from tests.support.jira_world import EMAIL, TOKEN, add_histories, build_world

@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema import Draft202012Validator
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
