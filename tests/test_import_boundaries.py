@@ -9,6 +9,9 @@
 - the inner rings (core, config, flow, render, store, sync, use-cases) never import the
   surfaces (``bot.slack``, ``bot.cli``) or the composition root (``bot.app``);
 - the sandbox imports nothing of ``bot`` (the test oracle lives in ``tests/support``);
+- the use-cases (``bot/usecases``) never take the whole store: they import neither
+  ``bot.store.Store`` nor ``bot.store.repo`` nor the tables, only record types, and each
+  declares the narrow Protocol it needs (``bot/usecases/stores.py``);
 - the sync (``bot/sync``) never touches the store's tables: it imports neither SQLAlchemy
   nor ``bot.store.tables``, and reaches every row through ``Store`` methods;
 - nothing below the CLI (``bot/cli/``) reads the process environment.
@@ -123,6 +126,10 @@ def _ring_rules(path: Path, root: Path, imp: Import, where: str) -> list[str]:
             found.append(f"{where}: bot/render imports {module}")
     if any(_within(path, root, ring) for ring in INNER) and _project(module, *SURFACES):
         found.append(f"{where}: an inner ring imports the surface {module}")
+    if _within(path, root, "bot/usecases") and (
+            _project(module, "bot.store.Store", "bot.store.repo", "bot.store.tables")
+            or top == "sqlalchemy"):
+        found.append(f"{where}: a use-case bypasses its store Protocol: {module}")
     if _within(path, root, "bot/sync") and (
             top == "sqlalchemy" or _project(module, "bot.store.tables")):
         found.append(f"{where}: the sync touches the store's tables through {module}")
@@ -237,7 +244,10 @@ def test_each_ring_rule_catches_a_planted_violation(tmp_path: Path) -> None:
                 "from bot.usecases.digest import x\nimport sqlalchemy\n"
                 "import matplotlib\nfrom bot.flow import stages\n"
             ),
-            "bot/usecases/home.py": "from bot.slack.client import Messenger\n",
+            "bot/usecases/home.py": (
+                "from bot.slack.client import Messenger\nfrom bot.store import Store\n"
+                "from bot.store.repo import Store\nfrom bot.store.ledgers import AlertEntry\n"
+            ),
             "bot/sync/engine.py": "import bot.cli.main\n",
             "bot/sync/reads.py": (
                 "from sqlalchemy import select\nfrom bot.store import tables as t\n"
@@ -258,6 +268,8 @@ def test_each_ring_rule_catches_a_planted_violation(tmp_path: Path) -> None:
         "bot/sync/reads.py:1: the sync touches the store's tables through sqlalchemy.select",
         "bot/sync/reads.py:2: the sync touches the store's tables through bot.store.tables",
         "bot/usecases/home.py:1: an inner ring imports the surface bot.slack.client.Messenger",
+        "bot/usecases/home.py:2: a use-case bypasses its store Protocol: bot.store.Store",
+        "bot/usecases/home.py:3: a use-case bypasses its store Protocol: bot.store.repo.Store",
         "integrations/sandbox/runner.py:1: the sandbox imports bot.config.settings.Settings",
         "integrations/sandbox/world.py:1: the sandbox imports bot.flow.model.WorkItem",
     ]

@@ -19,9 +19,9 @@ from bot.flow.alerts import Alert, alert_subject
 from bot.render.alerts import mark_acknowledged, mark_snoozed
 from bot.store.ledgers import AlertEntry
 from bot.store.people import Snooze
-from bot.store.repo import Store
 from bot.usecases.alert_outcomes import ClickedMessage, TeamState
 from bot.usecases.people import People
+from bot.usecases.stores import ButtonStore
 
 log = logging.getLogger("bot.usecases.alerts")
 
@@ -38,7 +38,7 @@ def subject_of(name: str) -> str:
 class AlertButtons:
     """What the Bolt buttons call; ``AlertService`` supplies the team state and rendering."""
 
-    store: Store
+    store: ButtonStore
     messenger: Messenger | None
     settings: Settings
     clock: Clock

@@ -51,10 +51,10 @@ from bot.render.alerts import (
     unreleased_channel_message,
 )
 from bot.store.ledgers import AlertEntry
-from bot.store.repo import Store
 from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
 from bot.usecases.alert_outcomes import SentAlert, TeamState
 from bot.usecases.people import People
+from bot.usecases.stores import AlertStore
 
 __all__ = ["CHANNEL", "AlertService", "subject_of"]
 
@@ -69,8 +69,10 @@ LEASE_NAME = "alerts.run"  # one alert run at a time across replicas
 class AlertService(AlertButtons):
     """Evaluates and sends alerts; the Bolt buttons call :meth:`acknowledge` and :meth:`snooze`."""
 
+    store: AlertStore
+
     def __init__(
-        self, store: Store, messenger: Messenger | None, settings: Settings, *,
+        self, store: AlertStore, messenger: Messenger | None, settings: Settings, *,
         clock: Clock = utc_now, holder: str | None = None,
     ) -> None:
         self.store = store

@@ -40,12 +40,13 @@ from bot.render.commands_parse import (
 from bot.render.common import Page
 from bot.render.escape import code, esc
 from bot.render.review import render_review
-from bot.store.repo import ItemJourney, Store
+from bot.store.lookups import ItemJourney
 from bot.usecases.alert_outcomes import ClickedMessage
 from bot.usecases.alerts import AlertService, subject_of
 from bot.usecases.people import People
 from bot.usecases.reporting import team_report, week_of
 from bot.usecases.review import default_review
+from bot.usecases.stores import CommandStore
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class CommandService:
     """Answers slash commands from the store; snoozes go through ``AlertService.snooze``."""
 
     def __init__(
-        self, store: Store, settings: Settings, alerts: AlertService,
+        self, store: CommandStore, settings: Settings, alerts: AlertService,
         messenger: Messenger | None, clock: Clock,
     ) -> None:
         self.store = store

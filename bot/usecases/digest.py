@@ -48,10 +48,10 @@ from bot.render.digest import (
     WaitingItem,
     render_digest,
 )
-from bot.store.repo import Store
 from bot.usecases.claims import claim_or_take_over
 from bot.usecases.reporting import recent_reports, team_report
 from bot.usecases.schedule import DigestSlot, last_due, missed_digests
+from bot.usecases.stores import DigestStore
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def digest_slots(settings: Settings) -> list[DigestSlot]:
     ]
 
 
-def team_subjects(store: Store, team: TeamFlow) -> Callable[[str], bool]:
+def team_subjects(store: DigestStore, team: TeamFlow) -> Callable[[str], bool]:
     """Whether a snooze subject or alert key is about ``team`` (its items or repositories)."""
     items = set(store.team_item_keys(team.name))
     repos = set(team.repos)
@@ -117,7 +117,9 @@ def team_subjects(store: Store, team: TeamFlow) -> Callable[[str], bool]:
     return about
 
 
-def week_acknowledgements(store: Store, team: TeamFlow, week: IsoWeek) -> list[Acknowledgement]:
+def week_acknowledgements(
+    store: DigestStore, team: TeamFlow, week: IsoWeek
+) -> list[Acknowledgement]:
     """The week's snoozes and acknowledgements of the team's alerts, oldest first."""
     start, end = week.start.astimezone(UTC), week.end.astimezone(UTC)
     about = team_subjects(store, team)
@@ -147,7 +149,7 @@ def _subject(name: str) -> str:
 
 
 def oldest_waiting(
-    store: Store, team: TeamFlow, week: IsoWeek, now: datetime, limit: int = OLDEST_WAITING
+    store: DigestStore, team: TeamFlow, week: IsoWeek, now: datetime, limit: int = OLDEST_WAITING
 ) -> list[WaitingItem]:
     """Handoffs still waiting at the week's snapshot instant, oldest first, with links."""
     as_of = snapshot_instant(week, now)
@@ -184,7 +186,7 @@ class DigestService:
     """Posts weekly digests; safe to call from several threads, processes or replicas."""
 
     def __init__(
-        self, store: Store, messenger: Messenger | None, settings: Settings, *,
+        self, store: DigestStore, messenger: Messenger | None, settings: Settings, *,
         clock: Clock = utc_now, holder: str | None = None, stale_after: timedelta = STALE_CLAIM,
     ) -> None:
         self.store = store

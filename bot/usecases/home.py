@@ -22,10 +22,10 @@ from bot.flow.periods import Period
 from bot.flow.report import calendar_for
 from bot.flow.review import target_entries
 from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
-from bot.store.repo import Store
 from bot.usecases.commands import team_user_ids
 from bot.usecases.people import People
 from bot.usecases.reporting import team_report, week_of
+from bot.usecases.stores import HomeStore
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class HomeService:
     """Builds and publishes the App Home view of one user."""
 
     def __init__(
-        self, store: Store, settings: Settings, messenger: HomeMessenger, clock: Clock,
+        self, store: HomeStore, settings: Settings, messenger: HomeMessenger, clock: Clock,
     ) -> None:
         self.store = store
         self.settings = settings

@@ -16,7 +16,7 @@ from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.alerts import Recipient
 from bot.store.people import SlackUser
-from bot.store.repo import Store
+from bot.usecases.stores import PeopleStore
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ class People:
     """Resolves emails to ``Recipient``s (user id + Slack tz), once per email per instance."""
 
     def __init__(
-        self, store: Store, messenger: Messenger | None, now: datetime, *, dry_run: bool = False
+        self, store: PeopleStore, messenger: Messenger | None, now: datetime, *,
+        dry_run: bool = False,
     ) -> None:
         self.store = store
         self.messenger = messenger

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-
 from bot.flow.model import TeamFlow
 from bot.flow.periods import Period, Span, in_timezone
 from bot.flow.report import WeekData, build_report, snapshot_instant
 from bot.flow.weeks import IsoWeek, current_week
-from bot.store.repo import Store
+from bot.store import Connection
+from bot.usecases.stores import ReportStore
 
 
 def week_of(team: TeamFlow, label: str | None, now: datetime) -> IsoWeek:
@@ -33,19 +32,19 @@ def week_of(team: TeamFlow, label: str | None, now: datetime) -> IsoWeek:
     return IsoWeek.parse(label, team.calendar.timezone)
 
 
-def load_week(store: Store, team: TeamFlow, week: Span, now: datetime) -> WeekData:
+def load_week(store: ReportStore, team: TeamFlow, week: Span, now: datetime) -> WeekData:
     """Every fact the report of ``team`` for ``week`` (or a period) reads, in one transaction."""
     with store.transaction(read_only=True) as conn:
         return _load_all(store, [team], [window_of(team, week, now)], conn)[0]
 
 
-def team_report(store: Store, team: TeamFlow, week: Span, now: datetime) -> dict[str, Any]:
+def team_report(store: ReportStore, team: TeamFlow, week: Span, now: datetime) -> dict[str, Any]:
     """The report object for one team and week (or period)."""
     return build_report(team, week, now, load_week(store, team, week, now))
 
 
 def recent_reports(
-    store: Store,
+    store: ReportStore,
     team: TeamFlow,
     week: IsoWeek,
     now: datetime,
@@ -56,7 +55,7 @@ def recent_reports(
 
 
 def team_reports(
-    store: Store,
+    store: ReportStore,
     flows: Sequence[TeamFlow],
     week_or_weeks: Span | Sequence[Span],
     now: datetime,
@@ -106,7 +105,7 @@ class Window:
 
 
 def _load_all(
-    store: Store, flows: Sequence[TeamFlow], windows: Sequence[Window], conn: Connection
+    store: ReportStore, flows: Sequence[TeamFlow], windows: Sequence[Window], conn: Connection
 ) -> list[WeekData]:
     """``WeekData`` of every team: one query per field over the union of their windows.
 

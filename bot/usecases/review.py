@@ -27,17 +27,17 @@ from bot.flow.periods import Period
 from bot.flow.review import build_review, default_periods, scheduled_periods
 from bot.render.chart import render_review_chart
 from bot.render.review import render_review
-from bot.store.repo import Store
 from bot.usecases.claims import claim_or_take_over
 from bot.usecases.digest import STALE_CLAIM
 from bot.usecases.reporting import team_reports
 from bot.usecases.schedule import ReviewSlot
+from bot.usecases.stores import ReportStore, ReviewStore
 
 log = logging.getLogger(__name__)
 
 
 def team_reviews(
-    store: Store,
+    store: ReportStore,
     flows: Sequence[TeamFlow],
     currents: Sequence[Period],
     baselines: Sequence[Period],
@@ -52,7 +52,7 @@ def team_reviews(
     ]
 
 
-def default_review(store: Store, team: TeamFlow, now: datetime) -> dict[str, Any]:
+def default_review(store: ReportStore, team: TeamFlow, now: datetime) -> dict[str, Any]:
     """The review of the last 13 complete weeks against the 13 before them."""
     current, baseline = default_periods(now, team.calendar.timezone)
     return team_reviews(store, [team], [current], [baseline], now)[0]
@@ -80,7 +80,7 @@ class ReviewService:
     """Posts outcome reviews, each team and period once (a ledger claim, like the digest)."""
 
     def __init__(
-        self, store: Store, messenger: Messenger | None, settings: Settings, *,
+        self, store: ReviewStore, messenger: Messenger | None, settings: Settings, *,
         clock: Clock = utc_now, holder: str | None = None, stale_after: timedelta = STALE_CLAIM,
     ) -> None:
         self.store = store
