@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine, make_url
 
 from bot.flow.model import TeamFlow
 from bot.flow.periods import Period
+from bot.flow.sections import Report
 from bot.flow.weeks import IsoWeek
 from bot.store import Store, make_engine, migrate
 from bot.store import tables as t
@@ -111,7 +112,7 @@ def report_weeks(timezone: str) -> list[IsoWeek]:
 
 def timed_report(
     store: Store, team: TeamFlow, week: IsoWeek
-) -> tuple[float, float, dict[str, Any]]:
+) -> tuple[float, float, Report]:
     """Wall and CPU seconds of one ``team_report`` (the ``crosswalk report`` path), and it."""
     wall, cpu = time.perf_counter(), time.process_time()
     report = team_report(store, team, week, NOW)

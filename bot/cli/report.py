@@ -52,9 +52,9 @@ def report(
     store = open_store(cli.env.database_url)
     with database_errors(cli.env.database_url):
         # Every team at once: one query per report field, not one per field and team.
-        reports: list[dict[str, Any]] = team_reports(store, flows, weeks, now)
+        reports = team_reports(store, flows, weeks, now)
     if fmt == "json":
-        payload: Any = reports[0] if team is not None else reports
+        payload: Any = reports[0].to_json() if team is not None else [r.to_json() for r in reports]
         click.echo(json.dumps(payload, indent=2))
     else:
         click.echo(render_tables(reports), nl=False)

@@ -1,10 +1,9 @@
-"""The report's sections, each a pure function of one week's facts."""
+"""The report's sections (``bot.flow.sections``), each a pure function of one week's facts."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from bot.flow.calendar import WorkingCalendar
 from bot.flow.facts import (
@@ -17,8 +16,8 @@ from bot.flow.facts import (
     StatusSpan,
 )
 from bot.flow.model import Workflow
+from bot.flow.sections import Delivery, Handoffs, Incidents, PullRequests, Releases, Stat
 from bot.flow.stages import ItemHistory, stage_hours, timeline
-from bot.flow.stats import summary
 
 _HOUR = 3600.0
 
@@ -45,7 +44,7 @@ def handoff_section(
     end: datetime,
     as_of: datetime,
     calendar: WorkingCalendar,
-) -> dict[str, Any]:
+) -> Handoffs:
     """handed_off / picked_up / returned / withdrawn / waiting / delay_working_hours."""
     began = {(h.item_key, h.seq) for h in started if _in(h.started_at, start, end)}
     finished = {(h.item_key, h.seq): h for h in ended if _in(h.ended_at, start, end)}
@@ -57,14 +56,14 @@ def handoff_section(
         if h.ended_at is not None
     ]
     still = {(h.item_key, h.seq) for h in waiting_at(waiting, as_of)}
-    return {
-        "handed_off": len(began),
-        "picked_up": kinds.count(HandoffEnd.PICKED_UP),
-        "returned": kinds.count(HandoffEnd.RETURNED),
-        "withdrawn": kinds.count(HandoffEnd.WITHDRAWN),
-        "waiting": len(still),
-        "delay_working_hours": summary(delays),
-    }
+    return Handoffs(
+        handed_off=len(began),
+        picked_up=kinds.count(HandoffEnd.PICKED_UP),
+        returned=kinds.count(HandoffEnd.RETURNED),
+        withdrawn=kinds.count(HandoffEnd.WITHDRAWN),
+        waiting=len(still),
+        delay_working_hours=Stat.of(delays),
+    )
 
 
 def delivery_section(
@@ -74,7 +73,7 @@ def delivery_section(
     end: datetime,
     histories: Iterable[ItemHistory] = (),
     workflow: Workflow | None = None,
-) -> dict[str, Any]:
+) -> Delivery:
     """items_delivered / lead_time_hours (first handoff → delivered) / stage_hours.
 
     ``stage_hours`` splits the same items' times to delivery into the five stages of
@@ -96,11 +95,11 @@ def delivery_section(
             timelines.append(found)
     handoff = workflow.handoff if workflow is not None else frozenset()
     returned = workflow.returned if workflow is not None else frozenset()
-    return {
-        "items_delivered": len(delivered),
-        "lead_time_hours": summary(leads),
-        "stage_hours": stage_hours(timelines, handoff, returned),
-    }
+    return Delivery(
+        items_delivered=len(delivered),
+        lead_time_hours=Stat.of(leads),
+        stage_hours=stage_hours(timelines, handoff, returned),
+    )
 
 
 def _humans(prs: Iterable[PrFact]) -> dict[tuple[str, int], PrFact]:
@@ -114,7 +113,7 @@ def pull_request_section(
     start: datetime,
     end: datetime,
     calendar: WorkingCalendar,
-) -> dict[str, Any]:
+) -> PullRequests:
     """opened / merged / merged_without_review / cycle_hours / first_review_working_hours."""
     opened_h = [p for p in _humans(opened).values() if _in(p.opened_at, start, end)]
     merged_h = [p for p in _humans(merged).values() if _in(p.merged_at, start, end)]
@@ -125,13 +124,13 @@ def pull_request_section(
         for p in reviewed_h
         if p.first_review_at is not None
     ]
-    return {
-        "opened": len(opened_h),
-        "merged": len(merged_h),
-        "merged_without_review": sum(1 for p in merged_h if p.first_review_at is None),
-        "cycle_hours": summary(cycles),
-        "first_review_working_hours": summary(waits),
-    }
+    return PullRequests(
+        opened=len(opened_h),
+        merged=len(merged_h),
+        merged_without_review=sum(1 for p in merged_h if p.first_review_at is None),
+        cycle_hours=Stat.of(cycles),
+        first_review_working_hours=Stat.of(waits),
+    )
 
 
 def change_lead_hours(released: Iterable[PrFact], start: datetime, end: datetime) -> list[float]:
@@ -149,7 +148,7 @@ def release_section(
     start: datetime,
     end: datetime,
     deploy_failures: Iterable[datetime] = (),
-) -> dict[str, Any]:
+) -> Releases:
     """count / hotfixes / failed / change_failure_rate / downtime_hours / deploy_failures
     (+ change_lead_hours); a failed deployment attempt counts in the week of its last status."""
     week = list(
@@ -157,24 +156,24 @@ def release_section(
     )
     failed = [r for r in week if r.failed]
     downtime = [r.downtime_hours for r in failed if r.downtime_hours is not None]
-    return {
-        "count": len(week),
-        "hotfixes": sum(1 for r in week if r.is_hotfix),
-        "failed": len(failed),
-        "change_failure_rate": (len(failed) / len(week)) if week else None,
-        "downtime_hours": summary(downtime),
-        "change_lead_hours": summary(change_lead_hours(released_prs, start, end)),
-        "deploy_failures": sum(1 for at in deploy_failures if _in(at, start, end)),
-    }
+    return Releases(
+        count=len(week),
+        hotfixes=sum(1 for r in week if r.is_hotfix),
+        failed=len(failed),
+        change_failure_rate=(len(failed) / len(week)) if week else None,
+        downtime_hours=Stat.of(downtime),
+        change_lead_hours=Stat.of(change_lead_hours(released_prs, start, end)),
+        deploy_failures=sum(1 for at in deploy_failures if _in(at, start, end)),
+    )
 
 
 def incident_section(
     incidents: Iterable[IncidentFact], start: datetime, end: datetime
-) -> dict[str, Any]:
+) -> Incidents:
     """resolved / restore_hours (created → resolved, calendar hours)."""
     done = {i.item_key: i for i in incidents if _in(i.resolved, start, end)}
     hours = [_hours(i.created, i.resolved) for i in done.values() if i.resolved is not None]
-    return {"resolved": len(done), "restore_hours": summary(hours)}
+    return Incidents(resolved=len(done), restore_hours=Stat.of(hours))
 
 
 def wip_count(spans: Iterable[StatusSpan], started: frozenset[str], at: datetime) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
 
 from bot.flow.calendar import WorkingCalendar
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, PrFact, ReleaseFact, StatusSpan
@@ -19,6 +18,7 @@ from bot.flow.metrics import (
 )
 from bot.flow.model import CalendarSpec, TeamFlow, require_utc
 from bot.flow.periods import Span, in_timezone
+from bot.flow.sections import Report
 from bot.flow.stages import ItemHistory
 
 
@@ -61,10 +61,10 @@ def calendar_for(spec: CalendarSpec) -> WorkingCalendar:
     return WorkingCalendar(spec)
 
 
-def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> dict[str, Any]:
-    """The report object for ``team`` over an ISO week or a period (docs/metrics.md).
+def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> Report:
+    """The report of ``team`` over an ISO week or a period (docs/metrics.md).
 
-    A period's report is the same object with ``week`` null.
+    A period's report is the same object with ``week`` None.
     """
     # The span is always read in the team's timezone, whatever the caller built it with.
     week = in_timezone(week, team.calendar.timezone)
@@ -72,13 +72,13 @@ def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> d
     start, end = week.start.astimezone(UTC), week.end.astimezone(UTC)
     as_of = snapshot_instant(week, now)
     calendar = calendar_for(team.calendar)
-    return {
-        "team": team.name,
-        "week": week.label,
-        "start": week.start.isoformat(),
-        "end": week.end.isoformat(),
-        "timezone": week.timezone,
-        "handoffs": handoff_section(
+    return Report(
+        team=team.name,
+        week=week.label,
+        start=week.start,
+        end=week.end,
+        timezone=week.timezone,
+        handoffs=handoff_section(
             data.handoffs_started,
             data.handoffs_ended,
             data.handoffs_waiting,
@@ -87,7 +87,7 @@ def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> d
             as_of,
             calendar,
         ),
-        "delivery": delivery_section(
+        delivery=delivery_section(
             data.items_delivered,
             data.first_release_at,
             start,
@@ -95,12 +95,12 @@ def build_report(team: TeamFlow, week: Span, now: datetime, data: WeekData) -> d
             data.histories,
             team.workflow,
         ),
-        "pull_requests": pull_request_section(
+        pull_requests=pull_request_section(
             data.prs_opened, data.prs_merged, data.prs_first_reviewed, start, end, calendar
         ),
-        "releases": release_section(
+        releases=release_section(
             data.releases, data.prs_released, start, end, data.deploy_failures
         ),
-        "incidents": incident_section(data.incidents_resolved, start, end),
-        "wip": wip_count(data.wip_spans, team.workflow.started, as_of),
-    }
+        incidents=incident_section(data.incidents_resolved, start, end),
+        wip=wip_count(data.wip_spans, team.workflow.started, as_of),
+    )

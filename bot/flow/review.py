@@ -9,13 +9,13 @@ durations, a fraction for the rate; ``met`` is false while the actual is unknown
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot.flow.model import Targets
 from bot.flow.periods import Period
+from bot.flow.sections import Report
 from bot.flow.weeks import IsoWeek
 
 REVIEW_WEEKS = 13  # the default current period, and the baseline before it
@@ -68,25 +68,22 @@ def baseline_of(current: Period, first: date | None, last: date | None) -> Perio
     return Period(start, end, current.timezone)
 
 
-def _period_hours(report: Mapping[str, Any]) -> float:
-    start = datetime.fromisoformat(report["start"])
-    end = datetime.fromisoformat(report["end"])
-    return (end.timestamp() - start.timestamp()) / 3600
+def _period_hours(report: Report) -> float:
+    return (report.end.timestamp() - report.start.timestamp()) / 3600
 
 
-def actuals(report: Mapping[str, Any]) -> dict[str, float | None]:
+def actuals(report: Report) -> dict[str, float | None]:
     """Each reviewed figure of one period report (None where the period has no sample)."""
-    releases = report["releases"]
-    handoffs = report["handoffs"]
-    ended = handoffs["picked_up"] + handoffs["returned"] + handoffs["withdrawn"]
-    count = releases["count"]
+    releases, handoffs = report.releases, report.handoffs
+    ended = handoffs.picked_up + handoffs.returned + handoffs.withdrawn
+    count = releases.count
     return {
         "release_interval": _period_hours(report) / count if count else None,
-        "lead_time": report["delivery"]["lead_time_hours"]["median"],
-        "change_failure_rate": releases["change_failure_rate"],
-        "downtime": releases["downtime_hours"]["median"],
-        "handoff_delay": handoffs["delay_working_hours"]["median"],
-        "returned_share": handoffs["returned"] / ended if ended else None,
+        "lead_time": report.delivery.lead_time_hours.median,
+        "change_failure_rate": releases.change_failure_rate,
+        "downtime": releases.downtime_hours.median,
+        "handoff_delay": handoffs.delay_working_hours.median,
+        "returned_share": handoffs.returned / ended if ended else None,
     }
 
 
@@ -98,7 +95,7 @@ def met(actual: float | None, target: float) -> bool:
     return actual is not None and actual <= target
 
 
-def target_entries(targets: Targets, report: Mapping[str, Any]) -> list[dict[str, Any]]:
+def target_entries(targets: Targets, report: Report) -> list[dict[str, Any]]:
     """The configured targets against ``report``, in the config's order."""
     found = actuals(report)
     entries = []
@@ -124,9 +121,7 @@ def _better(before: float | None, now: float | None) -> bool | None:
     return now < before
 
 
-def comparison(
-    current: Mapping[str, Any], baseline: Mapping[str, Any], targets: Targets
-) -> list[dict[str, Any]]:
+def comparison(current: Report, baseline: Report, targets: Targets) -> list[dict[str, Any]]:
     """The before → now rows: values, whether now is better (None: no change or unknown)."""
     now, before = actuals(current), actuals(baseline)
     rows = []
@@ -150,16 +145,16 @@ def comparison(
 def build_review(
     team: str,
     timezone: str,
-    current: Mapping[str, Any],
-    baseline: Mapping[str, Any],
+    current: Report,
+    baseline: Report,
     targets: Targets,
 ) -> dict[str, Any]:
     """The review object of ``crosswalk review --format json``."""
     return {
         "team": team,
         "timezone": timezone,
-        "current": dict(current),
-        "baseline": dict(baseline),
+        "current": current.to_json(),
+        "baseline": baseline.to_json(),
         "targets": target_entries(targets, current),
         "comparison": comparison(current, baseline, targets),
     }

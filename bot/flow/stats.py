@@ -1,9 +1,8 @@
-"""Count / median / p85 with linear interpolation between closest ranks."""
+"""Quantiles with linear interpolation between closest ranks (``Stat.of`` uses them)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 
 def quantile(sorted_values: list[float], q: float) -> float:
@@ -15,11 +14,3 @@ def quantile(sorted_values: list[float], q: float) -> float:
     hi = min(lo + 1, len(sorted_values) - 1)
     frac = pos - lo
     return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * frac
-
-
-def summary(values: Iterable[float]) -> dict[str, int | float | None]:
-    """``{"count", "median", "p85"}``; median and p85 are ``None`` when empty."""
-    data = sorted(float(v) for v in values)
-    if not data:
-        return {"count": 0, "median": None, "p85": None}
-    return {"count": len(data), "median": quantile(data, 0.5), "p85": quantile(data, 0.85)}

@@ -2,63 +2,61 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from bot.flow.sections import Report, Stat
 from bot.flow.stages import STAGES, stage_shares
 
-_SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+Cell = Callable[[Report], "int | str | Stat"]  # a count, a formatted figure or a statistic
+
+_SECTIONS: tuple[tuple[str, tuple[tuple[str, Cell], ...]], ...] = (
     (
-        "handoffs",
         "Handoffs (product -> engineering)",
         (
-            ("handed_off", "handed off"),
-            ("picked_up", "picked up"),
-            ("returned", "returned to product"),
-            ("withdrawn", "withdrawn"),
-            ("waiting", "still waiting"),
-            ("delay_working_hours", "handoff delay (working h)"),
+            ("handed off", lambda r: r.handoffs.handed_off),
+            ("picked up", lambda r: r.handoffs.picked_up),
+            ("returned to product", lambda r: r.handoffs.returned),
+            ("withdrawn", lambda r: r.handoffs.withdrawn),
+            ("still waiting", lambda r: r.handoffs.waiting),
+            ("handoff delay (working h)", lambda r: r.handoffs.delay_working_hours),
         ),
     ),
     (
-        "delivery",
         "Delivery",
         (
-            ("items_delivered", "items delivered"),
-            ("lead_time_hours", "time to delivery (h)"),
+            ("items delivered", lambda r: r.delivery.items_delivered),
+            ("time to delivery (h)", lambda r: r.delivery.lead_time_hours),
         ),
     ),
     (
-        "pull_requests",
         "Pull requests",
         (
-            ("opened", "opened"),
-            ("merged", "merged"),
-            ("merged_without_review", "merged without review"),
-            ("cycle_hours", "open -> merge (h)"),
-            ("first_review_working_hours", "first review wait (working h)"),
+            ("opened", lambda r: r.pull_requests.opened),
+            ("merged", lambda r: r.pull_requests.merged),
+            ("merged without review", lambda r: r.pull_requests.merged_without_review),
+            ("open -> merge (h)", lambda r: r.pull_requests.cycle_hours),
+            ("first review wait (working h)", lambda r: r.pull_requests.first_review_working_hours),
         ),
     ),
     (
-        "releases",
         "Releases",
         (
-            ("count", "releases"),
-            ("hotfixes", "hotfixes"),
-            ("failed", "failed"),
-            ("change_failure_rate", "change failure rate"),
-            ("downtime_hours", "downtime per failed release (h)"),
-            ("change_lead_hours", "PR open -> released (h)"),
-            ("deploy_failures", "failed deployment attempts"),
+            ("releases", lambda r: r.releases.count),
+            ("hotfixes", lambda r: r.releases.hotfixes),
+            ("failed", lambda r: r.releases.failed),
+            ("change failure rate", lambda r: _rate(r.releases.change_failure_rate)),
+            ("downtime per failed release (h)", lambda r: r.releases.downtime_hours),
+            ("PR open -> released (h)", lambda r: r.releases.change_lead_hours),
+            ("failed deployment attempts", lambda r: r.releases.deploy_failures),
         ),
     ),
     (
-        "incidents",
         "Incidents",
         (
-            ("resolved", "resolved"),
-            ("restore_hours", "time to restore (h)"),
+            ("resolved", lambda r: r.incidents.resolved),
+            ("time to restore (h)", lambda r: r.incidents.restore_hours),
         ),
     ),
 )
@@ -68,17 +66,15 @@ def _number(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _cell(key: str, value: Any) -> str:
-    if isinstance(value, Mapping):
-        if not value.get("count"):
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.0f}%"
+
+
+def _cell(value: int | str | Stat) -> str:
+    if isinstance(value, Stat):
+        if not value.count or value.median is None or value.p85 is None:
             return "-"
-        return (
-            f"median {_number(value['median'])}  p85 {_number(value['p85'])}  (n={value['count']})"
-        )
-    if value is None:
-        return "-"
-    if key == "change_failure_rate":
-        return f"{value * 100:.0f}%"
+        return f"median {_number(value.median)}  p85 {_number(value.p85)}  (n={value.count})"
     return str(value)
 
 
@@ -89,29 +85,28 @@ def _stages(hours: Mapping[str, float]) -> str:
     return "  ".join(f"{stage} {shares[stage]}%" for stage in STAGES)
 
 
-def render_table(report: Mapping[str, Any]) -> str:
+def render_table(report: Report) -> str:
     """One team-week report as aligned plain text."""
-    span = report["week"] if report.get("week") else "period"
+    span = report.week or "period"
     lines = [
-        f"{report['team']}  {span}  "
-        f"({report['start'][:10]} to {report['end'][:10]}, {report['timezone']})",
+        f"{report.team}  {span}  "
+        f"({report.start.date()} to {report.end.date()}, {report.timezone})",
     ]
     width = 34
-    for section, title, rows in _SECTIONS:
-        data = report.get(section, {})
+    for title, rows in _SECTIONS:
         lines.append("")
         lines.append(title)
-        for key, label in rows:
-            if key in data:
-                lines.append(f"  {label:<{width}}{_cell(key, data[key])}")
-        if section == "delivery" and "stage_hours" in data:
-            lines.append(f"  {'where the time went':<{width}}{_stages(data['stage_hours'])}")
+        for label, read in rows:
+            lines.append(f"  {label:<{width}}{_cell(read(report))}")
+        if title == "Delivery":
+            went = _stages(report.delivery.stage_hours)
+            lines.append(f"  {'where the time went':<{width}}{went}")
     lines.append("")
-    lines.append(f"  {'work in progress':<{width}}{report.get('wip', 0)}")
+    lines.append(f"  {'work in progress':<{width}}{report.wip}")
     return "\n".join(lines) + "\n"
 
 
-def render_tables(reports: Sequence[Mapping[str, Any]]) -> str:
+def render_tables(reports: Sequence[Report]) -> str:
     """Several reports, one block each."""
     return "\n".join(render_table(r) for r in reports)
 

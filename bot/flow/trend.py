@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import enum
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+from bot.flow.sections import Report
 
 DORA_REPORT = "Accelerate State of DevOps Report 2023 (DORA)"
 
@@ -27,33 +29,30 @@ class Level(enum.StrEnum):
     LOW = "low"
 
 
-# The figures compared week over week: name -> path in the report object.
-FIGURES: dict[str, tuple[str, ...]] = {
-    "handed_off": ("handoffs", "handed_off"),
-    "returned": ("handoffs", "returned"),
-    "waiting": ("handoffs", "waiting"),
-    "handoff_delay_median_wh": ("handoffs", "delay_working_hours", "median"),
-    "items_delivered": ("delivery", "items_delivered"),
-    "lead_time_median_hours": ("delivery", "lead_time_hours", "median"),
-    "prs_merged": ("pull_requests", "merged"),
-    "merged_without_review": ("pull_requests", "merged_without_review"),
-    "cycle_median_hours": ("pull_requests", "cycle_hours", "median"),
-    "first_review_median_wh": ("pull_requests", "first_review_working_hours", "median"),
-    "releases": ("releases", "count"),
-    "failed_releases": ("releases", "failed"),
-    "change_failure_rate": ("releases", "change_failure_rate"),
-    "restore_median_hours": ("incidents", "restore_hours", "median"),
-    "wip": ("wip",),
+# The figures compared week over week: name -> how to read it off a report.
+FIGURES: dict[str, Callable[[Report], float | None]] = {
+    "handed_off": lambda r: r.handoffs.handed_off,
+    "returned": lambda r: r.handoffs.returned,
+    "waiting": lambda r: r.handoffs.waiting,
+    "handoff_delay_median_wh": lambda r: r.handoffs.delay_working_hours.median,
+    "items_delivered": lambda r: r.delivery.items_delivered,
+    "lead_time_median_hours": lambda r: r.delivery.lead_time_hours.median,
+    "prs_merged": lambda r: r.pull_requests.merged,
+    "merged_without_review": lambda r: r.pull_requests.merged_without_review,
+    "cycle_median_hours": lambda r: r.pull_requests.cycle_hours.median,
+    "first_review_median_wh": lambda r: r.pull_requests.first_review_working_hours.median,
+    "releases": lambda r: r.releases.count,
+    "failed_releases": lambda r: r.releases.failed,
+    "change_failure_rate": lambda r: r.releases.change_failure_rate,
+    "restore_median_hours": lambda r: r.incidents.restore_hours.median,
+    "wip": lambda r: r.wip,
 }
 
 
-def _get(report: Mapping[str, Any], path: tuple[str, ...]) -> float | None:
-    value: Any = report
-    for key in path:
-        if not isinstance(value, Mapping) or key not in value:
-            return None
-        value = value[key]
-    return float(value) if isinstance(value, int | float) else None
+def figure(report: Report, name: str) -> float | None:
+    """The figure ``name`` of ``FIGURES`` in ``report``, as a float (None: no sample)."""
+    value = FIGURES[name](report)
+    return None if value is None else float(value)
 
 
 def deployment_frequency_level(releases_per_week: float) -> Level:
@@ -111,16 +110,16 @@ def _median_of(values: Sequence[float | None]) -> float | None:
     return float(statistics.median(present)) if present else None
 
 
-def dora(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def dora(reports: Sequence[Report]) -> dict[str, Any]:
     """DORA figures and levels over a window of weekly reports (oldest first)."""
     weeks = len(reports)
-    released = sum(_get(r, ("releases", "count")) or 0.0 for r in reports)
-    failed = sum(_get(r, ("releases", "failed")) or 0.0 for r in reports)
+    released = float(sum(r.releases.count for r in reports))
+    failed = float(sum(r.releases.failed for r in reports))
     per_week = released / weeks if weeks else 0.0
     rate = failed / released if released else None
     # A median of weekly medians: the stored weekly reports do not keep every sample.
-    lead = _median_of([_get(r, ("releases", "change_lead_hours", "median")) for r in reports])
-    restore = _median_of([_get(r, ("incidents", "restore_hours", "median")) for r in reports])
+    lead = _median_of([r.releases.change_lead_hours.median for r in reports])
+    restore = _median_of([r.incidents.restore_hours.median for r in reports])
     return {
         "source": DORA_REPORT,
         "weeks": weeks,
@@ -138,17 +137,15 @@ def _value(level: Level | None) -> str | None:
     return level.value if level is not None else None
 
 
-def build_trend(
-    current: Mapping[str, Any], previous: Sequence[Mapping[str, Any]]
-) -> dict[str, Any]:
+def build_trend(current: Report, previous: Sequence[Report]) -> dict[str, Any]:
     """Each figure now, in each previous week (oldest first), their median and the change.
 
     DORA levels are taken over the whole window: the previous weeks and the current one.
     """
     figures: dict[str, Any] = {}
-    for name, path in FIGURES.items():
-        now = _get(current, path)
-        before = [_get(r, path) for r in previous]
+    for name in FIGURES:
+        now = figure(current, name)
+        before = [figure(r, name) for r in previous]
         baseline = _median_of(before)
         figures[name] = {
             "current": now,
@@ -157,9 +154,9 @@ def build_trend(
             "change": (now - baseline) if now is not None and baseline is not None else None,
         }
     return {
-        "team": current.get("team"),
-        "week": current.get("week"),
-        "previous_weeks": [r.get("week") for r in previous],
+        "team": current.team,
+        "week": current.week,
+        "previous_weeks": [r.week for r in previous],
         "figures": figures,
         "dora": dora([*previous, current]),
     }

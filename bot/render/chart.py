@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flow.sections import Report
 from bot.flow.stages import STAGES
-from bot.render.common import dig
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,18 +30,21 @@ class WeekPoint:
     stage_hours: tuple[float, ...] = ()  # in STAGES order; empty: nothing delivered
 
     @classmethod
-    def from_report(cls, report: Mapping[str, Any]) -> WeekPoint:
-        """The chart point of one ``crosswalk report`` object."""
+    def from_report(cls, report: Report) -> WeekPoint:
+        """The chart point of one weekly report."""
         return cls(
-            week=str(report.get("week", "")),
-            lead_time_median_hours=dig(report, "delivery", "lead_time_hours", "median"),
-            handoff_delay_median_working_hours=dig(
-                report, "handoffs", "delay_working_hours", "median"
-            ),
-            releases=int(dig(report, "releases", "count") or 0),
-            failed_releases=int(dig(report, "releases", "failed") or 0),
-            stage_hours=_stage_hours(dig(report, "delivery", "stage_hours")),
+            week=report.week or "",
+            lead_time_median_hours=report.delivery.lead_time_hours.median,
+            handoff_delay_median_working_hours=report.handoffs.delay_working_hours.median,
+            releases=report.releases.count,
+            failed_releases=report.releases.failed,
+            stage_hours=_stage_hours(report.delivery.stage_hours),
         )
+
+
+def chart_points(reports: Sequence[Report]) -> list[WeekPoint]:
+    """One chart point per weekly report (oldest first): what the digest chart draws."""
+    return [WeekPoint.from_report(r) for r in reports]
 
 
 def render_chart(weeks: Sequence[WeekPoint], *, day_hours: float = 8.0) -> bytes:
@@ -105,9 +108,7 @@ STAGE_COLOURS: dict[str, str] = {
 }
 
 
-def _stage_hours(found: Any) -> tuple[float, ...]:
-    if not isinstance(found, Mapping):
-        return ()
+def _stage_hours(found: Mapping[str, float]) -> tuple[float, ...]:
     hours = tuple(float(found.get(stage) or 0.0) for stage in STAGES)
     return hours if sum(hours) > 0 else ()
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
+from bot.flow.sections import Report
 from bot.flow.stages import STAGES, StageSegment, stage_shares
 from bot.render.commands_parse import ParseError, usage
 from bot.render.common import (
@@ -14,7 +14,6 @@ from bot.render.common import (
     Page,
     bullet_list,
     context,
-    dig,
     fmt_hours,
     fmt_pct,
     fmt_when,
@@ -147,28 +146,24 @@ def render_message(text: str) -> Reply:
     return text, [section(text)]
 
 
-def render_summary(report: Mapping[str, Any], *, day_hours: float = 8.0) -> Reply:
+def render_summary(report: Report, *, day_hours: float = 8.0) -> Reply:
     """The report's numbers, compact."""
 
-    def wh(hours: Any) -> str:
+    def wh(hours: float | None) -> str:
         return fmt_working_hours(hours, day_hours)
 
-    team, week = esc(report.get("team", "")), esc(report.get("week", ""))
+    team, week = esc(report.team), esc(report.week or "")
+    h, pr, rel = report.handoffs, report.pull_requests, report.releases
     lines = [
-        f"*Delivered:* {dig(report, 'delivery', 'items_delivered') or 0} items · time to delivery "
-        f"{stat_text(dig(report, 'delivery', 'lead_time_hours'), fmt_hours)}",
-        f"*Releases:* {dig(report, 'releases', 'count') or 0} · failed "
-        f"{dig(report, 'releases', 'failed') or 0} "
-        f"({fmt_pct(dig(report, 'releases', 'change_failure_rate'))})",
-        f"*Handoffs:* {dig(report, 'handoffs', 'handed_off') or 0} handed off · "
-        f"{dig(report, 'handoffs', 'picked_up') or 0} picked up · "
-        f"{dig(report, 'handoffs', 'returned') or 0} returned · "
-        f"{dig(report, 'handoffs', 'waiting') or 0} waiting · delay "
-        f"{stat_text(dig(report, 'handoffs', 'delay_working_hours'), wh)}",
-        f"*Pull requests:* {dig(report, 'pull_requests', 'merged') or 0} merged "
-        f"({dig(report, 'pull_requests', 'merged_without_review') or 0} without review) · "
-        f"first review {stat_text(dig(report, 'pull_requests', 'first_review_working_hours'), wh)}",
-        f"*Work in progress:* {report.get('wip', 0)}",
+        f"*Delivered:* {report.delivery.items_delivered} items · time to delivery "
+        f"{stat_text(report.delivery.lead_time_hours, fmt_hours)}",
+        f"*Releases:* {rel.count} · failed {rel.failed} ({fmt_pct(rel.change_failure_rate)})",
+        f"*Handoffs:* {h.handed_off} handed off · {h.picked_up} picked up · "
+        f"{h.returned} returned · {h.waiting} waiting · delay "
+        f"{stat_text(h.delay_working_hours, wh)}",
+        f"*Pull requests:* {pr.merged} merged ({pr.merged_without_review} without review) · "
+        f"first review {stat_text(pr.first_review_working_hours, wh)}",
+        f"*Work in progress:* {report.wip}",
     ]
     text = f"{team} · {week}\n" + "\n".join(lines)
     return text, [header(f"{team} · {week}"), section("\n".join(lines))]

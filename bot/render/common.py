@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.flow.review import UNITS
+from bot.flow.sections import Stat
 from bot.render.escape import esc, link
 
 Block = dict[str, Any]
@@ -158,21 +159,11 @@ def releases_noun(source: str) -> str:
     return RELEASE_NOUNS.get(source, "Releases")
 
 
-def dig(report: Mapping[str, Any], *path: str) -> Any:
-    """``report[a][b]...`` or None when any step is missing."""
-    node: Any = report
-    for key in path:
-        if not isinstance(node, Mapping) or key not in node:
-            return None
-        node = node[key]
-    return node
-
-
-def stat_text(stat: Any, fmt: Any) -> str:
-    """ "median X · p85 Y (n=N)" for a ``{count, median, p85}`` statistic."""
-    if not isinstance(stat, Mapping) or not stat.get("count"):
+def stat_text(stat: Stat, fmt: Callable[[float | None], str]) -> str:
+    """ "median X · p85 Y (n=N)" for a statistic; "no data" without a sample."""
+    if not stat.count:
         return "no data"
-    return f"median {fmt(stat.get('median'))} · p85 {fmt(stat.get('p85'))} (n={stat['count']})"
+    return f"median {fmt(stat.median)} · p85 {fmt(stat.p85)} (n={stat.count})"
 
 
 def fmt_when(instant: datetime | None, tz: str = "UTC") -> str:

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.flow.sections import Report
 from bot.flow.stages import STAGE_WORDS, STAGES, largest_stage, stage_shares
+from bot.flow.trend import figure
 from bot.render.common import (
     Block,
     bullet_list,
     context,
-    dig,
     divider,
     fmt_hours,
     fmt_pct,
@@ -29,13 +30,14 @@ from bot.render.common import (
 from bot.render.escape import esc, link, mention
 
 # (label, path into the report, lower_is_better, formatter kind)
-_TREND_METRICS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
-    ("Items delivered", ("delivery", "items_delivered"), False),
-    ("Time to delivery (median)", ("delivery", "lead_time_hours", "median"), True),
-    ("Handoff delay (median)", ("handoffs", "delay_working_hours", "median"), True),
-    ("First review wait (median)", ("pull_requests", "first_review_working_hours", "median"), True),
-    ("PR cycle (median)", ("pull_requests", "cycle_hours", "median"), True),
-    ("Change failure rate", ("releases", "change_failure_rate"), True),
+# (label, figure of bot.flow.trend.FIGURES, whether lower is better, unit)
+_TREND_METRICS: tuple[tuple[str, str, bool, str], ...] = (
+    ("Items delivered", "items_delivered", False, "count"),
+    ("Time to delivery (median)", "lead_time_median_hours", True, "hours"),
+    ("Handoff delay (median)", "handoff_delay_median_wh", True, "working hours"),
+    ("First review wait (median)", "first_review_median_wh", True, "working hours"),
+    ("PR cycle (median)", "cycle_median_hours", True, "hours"),
+    ("Change failure rate", "change_failure_rate", True, "fraction"),
 )
 
 
@@ -64,11 +66,11 @@ class Acknowledgement:
 class Trend:
     """The previous weeks' reports (up to 4) the week is compared against."""
 
-    previous: tuple[Mapping[str, Any], ...] = ()
+    previous: tuple[Report, ...] = ()
 
-    def baseline(self, path: tuple[str, ...]) -> float | None:
-        """Mean of the previous weeks' values at ``path`` (None when none has a value)."""
-        values = [v for r in self.previous if isinstance(v := dig(r, *path), int | float)]
+    def baseline(self, name: str) -> float | None:
+        """Mean of the previous weeks' figure ``name`` (None when none has a value)."""
+        values = [v for r in self.previous if (v := figure(r, name)) is not None]
         return float(statistics.fmean(values)) if values else None
 
 
@@ -97,7 +99,7 @@ def trend_arrow(current: float | None, baseline: float | None, lower_is_better: 
 
 
 def render_digest(
-    report: Mapping[str, Any],
+    report: Report,
     *,
     trend: Trend,
     dora: DoraLevels | None,
@@ -113,21 +115,21 @@ def render_digest(
 
     A team that ships by deployments or tags sees them called so, and its failed
     deployment attempts."""
-    team = esc(report.get("team", ""))
-    week = esc(report.get("week", ""))
+    team = esc(report.team)
+    week = esc(report.week or "")
 
     def wh(hours: Any) -> str:
         return fmt_working_hours(hours, day_hours)
 
-    delivered = dig(report, "delivery", "items_delivered") or 0
-    releases = dig(report, "releases", "count") or 0
-    failed = dig(report, "releases", "failed") or 0
-    lead = dig(report, "delivery", "lead_time_hours")
-    cfr = dig(report, "releases", "change_failure_rate")
-    hotfixes = dig(report, "releases", "hotfixes") or 0
+    delivered = report.delivery.items_delivered
+    releases = report.releases.count
+    failed = report.releases.failed
+    lead = report.delivery.lead_time_hours
+    cfr = report.releases.change_failure_rate
+    hotfixes = report.releases.hotfixes
 
     noun = releases_noun(releases_source)
-    attempts = dig(report, "releases", "deploy_failures") or 0
+    attempts = report.releases.deploy_failures
     tried = f" · {_count(attempts, 'failed attempt', 'failed attempts')}" if attempts else ""
     blocks: list[Block] = [header(f"Crosswalk weekly digest · {team} · {week}")]
     outcomes = [
@@ -135,10 +137,10 @@ def render_digest(
         f"*Time to delivery:* {stat_text(lead, fmt_hours)}",
         f"*{noun}:* {releases} ({_count(hotfixes, 'hotfix', 'hotfixes')}), "
         f"*failed:* {failed} · change failure rate {fmt_pct(cfr)}{tried}",
-        f"*Downtime:* {stat_text(dig(report, 'releases', 'downtime_hours'), fmt_hours)}",
+        f"*Downtime:* {stat_text(report.releases.downtime_hours, fmt_hours)}",
     ]
     blocks.append(section("*Shared outcomes*\n" + "\n".join(outcomes)))
-    went = stages_text(dig(report, "delivery", "stage_hours"))
+    went = stages_text(report.delivery.stage_hours)
     if went:
         blocks.append(section(went))
     if targets:
@@ -146,12 +148,12 @@ def render_digest(
         blocks.append(section(bullet_list(lines, intro="*Targets (this week)*")))
     blocks.append(divider())
 
-    h = report.get("handoffs") or {}
+    h = report.handoffs
     handoff_lines = [
-        f"*Handed off:* {h.get('handed_off', 0)} · *picked up:* {h.get('picked_up', 0)}"
-        f" · *returned to product:* {h.get('returned', 0)} · *withdrawn:* {h.get('withdrawn', 0)}",
-        f"*Handoff delay:* {stat_text(h.get('delay_working_hours'), wh)}",
-        f"*Still waiting:* {h.get('waiting', 0)}",
+        f"*Handed off:* {h.handed_off} · *picked up:* {h.picked_up}"
+        f" · *returned to product:* {h.returned} · *withdrawn:* {h.withdrawn}",
+        f"*Handoff delay:* {stat_text(h.delay_working_hours, wh)}",
+        f"*Still waiting:* {h.waiting}",
     ]
     blocks.append(section("*Handoffs*\n" + "\n".join(handoff_lines)))
     if waiting_oldest:
@@ -163,12 +165,12 @@ def render_digest(
         blocks.append(section(oldest))
     blocks.append(divider())
 
-    pr = report.get("pull_requests") or {}
+    pr = report.pull_requests
     pr_lines = [
-        f"*Opened:* {pr.get('opened', 0)} · *merged:* {pr.get('merged', 0)}"
-        f" · *merged without review:* {pr.get('merged_without_review', 0)}",
-        f"*Cycle (opened → merged):* {stat_text(pr.get('cycle_hours'), fmt_hours)}",
-        f"*First review wait:* {stat_text(pr.get('first_review_working_hours'), wh)}",
+        f"*Opened:* {pr.opened} · *merged:* {pr.merged}"
+        f" · *merged without review:* {pr.merged_without_review}",
+        f"*Cycle (opened → merged):* {stat_text(pr.cycle_hours, fmt_hours)}",
+        f"*First review wait:* {stat_text(pr.first_review_working_hours, wh)}",
     ]
     blocks += [section("*Pull requests*\n" + "\n".join(pr_lines)), divider()]
 
@@ -195,16 +197,14 @@ def render_digest(
 
     text = (
         f"Crosswalk weekly digest for {team}, {week}: {delivered} items delivered, "
-        f"time to delivery median {fmt_hours(dig(lead, 'median') if lead else None)}, "
-        f"{releases} {noun.lower()} ({failed} failed), {h.get('waiting', 0)} handoffs waiting."
+        f"time to delivery median {fmt_hours(lead.median)}, "
+        f"{releases} {noun.lower()} ({failed} failed), {h.waiting} handoffs waiting."
     )
     return text, limit_blocks(blocks)
 
 
-def stages_text(hours: Any) -> str:
+def stages_text(hours: Mapping[str, float]) -> str:
     """Where the time to delivery went, largest stage in words; "" when nothing was delivered."""
-    if not isinstance(hours, Mapping):
-        return ""
     shares = stage_shares(hours)
     largest = largest_stage(hours)
     if shares is None or largest is None:
@@ -229,27 +229,27 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _trend_lines(report: Mapping[str, Any], trend: Trend, wh: Callable[[Any], str]) -> list[str]:
+def _trend_lines(report: Report, trend: Trend, wh: Callable[[Any], str]) -> list[str]:
     if not trend.previous:
         return []
     lines = []
-    for label, path, lower_better in _TREND_METRICS:
-        current = dig(report, *path)
-        base = trend.baseline(path)
+    for label, name, lower_better, unit in _TREND_METRICS:
+        current = figure(report, name)
+        base = trend.baseline(name)
         arrow = trend_arrow(current, base, lower_better)
         if not arrow:
             continue
-        fmt = _formatter(path, wh)
+        fmt = _formatter(unit, wh)
         lines.append(f"{label}: {fmt(current)} vs {fmt(base)} {arrow}")
     return lines
 
 
-def _formatter(path: tuple[str, ...], wh: Callable[[Any], str]) -> Callable[[Any], str]:
-    if path[-1] == "change_failure_rate":
+def _formatter(unit: str, wh: Callable[[Any], str]) -> Callable[[Any], str]:
+    if unit == "fraction":
         return fmt_pct
-    if "working" in path[-2]:
+    if unit == "working hours":
         return wh
-    if path[-1] == "median":
+    if unit == "hours":
         return fmt_hours
     return lambda v: f"{v:.1f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
 

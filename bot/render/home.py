@@ -6,12 +6,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.flow.sections import Report
 from bot.render.common import (
     MAX_VIEW_BLOCKS,
     Block,
     bullet_list,
     context,
-    dig,
     divider,
     fmt_hours,
     fmt_pct,
@@ -24,7 +24,7 @@ from bot.render.common import (
 )
 from bot.render.digest import stages_text
 from bot.render.escape import esc, link
-from bot.render.review import period_text
+from bot.render.review import days_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,9 @@ class TeamOutcomes:
     """One of the viewer's teams: this week's and last week's report objects."""
 
     team: str
-    this_week: Mapping[str, Any]
-    last_week: Mapping[str, Any] | None = None
-    last_four_weeks: Mapping[str, Any] | None = None  # a period report of 4 complete weeks
+    this_week: Report
+    last_week: Report | None = None
+    last_four_weeks: Report | None = None  # a period report of 4 complete weeks
     targets: tuple[Mapping[str, Any], ...] = ()  # over the last four weeks
 
 
@@ -104,29 +104,29 @@ def render_home(
 
 
 def _outcomes(t: TeamOutcomes, day_hours: float) -> str:
-    def col(r: Mapping[str, Any] | None) -> str:
+    def col(r: Report | None) -> str:
         if r is None:
             return "no data"
-        delay = dig(r, "handoffs", "delay_working_hours", "median")
+        delay = r.handoffs.delay_working_hours.median
         return (
-            f"{dig(r, 'delivery', 'items_delivered') or 0} delivered · time to delivery "
-            f"{fmt_hours(dig(r, 'delivery', 'lead_time_hours', 'median'))} · "
-            f"{dig(r, 'releases', 'count') or 0} releases "
-            f"({fmt_pct(dig(r, 'releases', 'change_failure_rate'))} failed) · "
+            f"{r.delivery.items_delivered} delivered · time to delivery "
+            f"{fmt_hours(r.delivery.lead_time_hours.median)} · "
+            f"{r.releases.count} releases "
+            f"({fmt_pct(r.releases.change_failure_rate)} failed) · "
             f"handoff delay {fmt_working_hours(delay, day_hours)} · "
-            f"{dig(r, 'handoffs', 'waiting') or 0} waiting"
+            f"{r.handoffs.waiting} waiting"
         )
 
-    last_week = f" ({esc(t.last_week.get('week', ''))})" if t.last_week else ""
+    last_week = f" ({esc(t.last_week.week or '')})" if t.last_week else ""
     lines = [
         f"*{esc(t.team)}*",
-        f"This week ({esc(t.this_week.get('week', ''))}): {col(t.this_week)}",
+        f"This week ({esc(t.this_week.week or '')}): {col(t.this_week)}",
         f"Last week{last_week}: {col(t.last_week)}",
     ]
     four = t.last_four_weeks
     if four is not None:
-        lines.append(f"Last 4 weeks ({period_text(four)}): {col(four)}")
-        went = stages_text(dig(four, "delivery", "stage_hours"))
+        lines.append(f"Last 4 weeks ({days_text(four.start.date(), four.end.date())}): {col(four)}")
+        went = stages_text(four.delivery.stage_hours)
         if went:
             lines.append(went.replace("*Where the time went:*", "_Where the time went:_"))
     if t.targets:

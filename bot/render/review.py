@@ -18,11 +18,16 @@ from bot.render.common import (
 from bot.render.escape import esc
 
 
-def period_text(report: Mapping[str, Any]) -> str:
-    """ "1 Sep 2026 – 30 Nov 2026" for a period report (its end is exclusive)."""
-    first = date.fromisoformat(str(report.get("start", ""))[:10])
-    last = date.fromisoformat(str(report.get("end", ""))[:10]) - timedelta(days=1)
+def days_text(first: date, end: date) -> str:
+    """ "1 Sep 2026 – 30 Nov 2026" for the days from ``first`` to ``end`` (exclusive)."""
+    last = end - timedelta(days=1)
     return f"{first:%-d %b %Y} – {last:%-d %b %Y}"
+
+
+def period_text(report: Mapping[str, Any]) -> str:
+    """``days_text`` of a report object in the review's JSON (its ``start`` and ``end``)."""
+    first = date.fromisoformat(str(report.get("start", ""))[:10])
+    return days_text(first, date.fromisoformat(str(report.get("end", ""))[:10]))
 
 
 def _change(row: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ upload leaves the posted digest as it is (logged), it is not retried.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,9 +38,10 @@ from bot.core.ports import NOT_IN_CHANNEL, Messenger
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for, snapshot_instant
 from bot.flow.review import target_entries
+from bot.flow.sections import Report
 from bot.flow.trend import dora
 from bot.flow.weeks import IsoWeek, current_week
-from bot.render.chart import WeekPoint, render_chart
+from bot.render.chart import chart_points, render_chart
 from bot.render.digest import (
     Acknowledgement,
     DoraLevels,
@@ -77,7 +78,7 @@ class DigestOutcome:
 
 @dataclass(frozen=True, slots=True)
 class _Composed:
-    report: dict[str, Any]
+    report: Report
     inputs: dict[str, Any]  # keyword arguments of render_digest except chart_file_id
     chart_png: bytes
 
@@ -166,7 +167,7 @@ def oldest_waiting(
     return out
 
 
-def dora_levels(reports: Sequence[Mapping[str, Any]]) -> DoraLevels:
+def dora_levels(reports: Sequence[Report]) -> DoraLevels:
     """The render's ``DoraLevels`` from ``bot.flow.trend.dora`` over the window."""
     figures = dora(reports)
     return DoraLevels(
@@ -175,11 +176,6 @@ def dora_levels(reports: Sequence[Mapping[str, Any]]) -> DoraLevels:
         change_failure_rate=figures["change_failure_rate"]["level"],
         time_to_restore=figures["time_to_restore"]["level"],
     )
-
-
-def chart_points(reports: Sequence[Mapping[str, Any]]) -> list[WeekPoint]:
-    """One chart point per weekly report (oldest first)."""
-    return [WeekPoint.from_report(r) for r in reports]
 
 
 class DigestService:

@@ -2,8 +2,9 @@
 
 The store answers one indexed query per ``WeekData`` field inside a single read
 transaction (a consistent snapshot); the pure ``bot.flow.report.build_report`` turns
-them into the report object (docs/metrics.md). ``crosswalk report``, the digest, the slash command
-and App Home all go through here, so they always agree on the numbers.
+them into the typed report (``bot.flow.sections.Report``; its JSON is in docs/metrics.md).
+``crosswalk report``, the digest, the slash command and App Home all go through here, so
+they always agree on the numbers.
 
 ``team_reports`` is the same for many teams at once: one query per field for all of them,
 partitioned (by team, or repository) and cut to each team's own week in Python, so a
@@ -15,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from bot.flow.model import TeamFlow
 from bot.flow.periods import Period, Span, in_timezone
 from bot.flow.report import WeekData, build_report, snapshot_instant
+from bot.flow.sections import Report
 from bot.flow.weeks import IsoWeek, current_week
 from bot.store import Connection
 from bot.usecases.stores import ReportStore
@@ -38,7 +39,7 @@ def load_week(store: ReportStore, team: TeamFlow, week: Span, now: datetime) -> 
         return _load_all(store, [team], [window_of(team, week, now)], conn)[0]
 
 
-def team_report(store: ReportStore, team: TeamFlow, week: Span, now: datetime) -> dict[str, Any]:
+def team_report(store: ReportStore, team: TeamFlow, week: Span, now: datetime) -> Report:
     """The report object for one team and week (or period)."""
     return build_report(team, week, now, load_week(store, team, week, now))
 
@@ -49,7 +50,7 @@ def recent_reports(
     week: IsoWeek,
     now: datetime,
     count: int,
-) -> list[dict[str, Any]]:
+) -> list[Report]:
     """Reports of the ``count`` weeks before ``week``, oldest first (for trends and charts)."""
     return [team_report(store, team, earlier, now) for earlier in week.previous(count)]
 
@@ -59,7 +60,7 @@ def team_reports(
     flows: Sequence[TeamFlow],
     week_or_weeks: Span | Sequence[Span],
     now: datetime,
-) -> list[dict[str, Any]]:
+) -> list[Report]:
     """``team_report`` of every team in ``flows`` (same order), read in one transaction.
 
     ``week_or_weeks``: one ISO week or period (taken in each team's timezone) or one per team.

@@ -77,7 +77,7 @@ def test_report_json_for_one_team_is_the_report_object(
     flow = load_settings(config).team("payments").to_flow()
     now = datetime.now(UTC) + timedelta(seconds=0)
     expected = team_report(store, flow, week_of(flow, "2026-W47", now), now)
-    assert report == expected
+    assert report == expected.to_json()
 
 
 def test_report_without_team_prints_a_list_of_every_team(
@@ -217,12 +217,12 @@ def test_team_reports_equal_one_team_report_per_team(
         batch = team_reports(store, flows, week, now)
         single = [team_report(store, f, week_of(f, week.label, now), now) for f in flows]
         assert batch == single, week.label
-        assert [r["team"] for r in batch] == [f.name for f in flows]
+        assert [r.team for r in batch] == [f.name for f in flows]
     # A week per team, and PR release lead times read through prs_released.
     weeks = [week_of(f, IsoWeek.containing(now, "UTC").shifted(-n).label, now)
              for n, f in enumerate(flows)]
     batch = team_reports(store, flows, weeks, now)
     assert batch == [team_report(store, f, w, now) for f, w in zip(flows, weeks, strict=True)]
-    assert any(r["releases"]["change_lead_hours"] is not None for r in batch)
+    assert any(r.releases.change_lead_hours.count for r in batch)
     with pytest.raises(ValueError):
         team_reports(store, flows, weeks[:2], now)

@@ -24,6 +24,7 @@ from bot.flow.model import (
     WorkItem,
 )
 from bot.flow.report import build_report
+from bot.flow.sections import Report
 from bot.flow.weeks import IsoWeek
 
 READY = "Ready for Development"
@@ -184,10 +185,14 @@ class World:
             self.versions,
         )
 
-    def report(self, week: str, now: datetime = LATER) -> dict[str, Any]:
+    def typed_report(self, week: str, now: datetime = LATER) -> Report:
         """The report of ``week`` through the same path as sync + report."""
         iso = IsoWeek.parse(week, self.team.calendar.timezone)
         return build_report(self.team, iso, now, select_week(self.facts(), self.team, iso, now))
+
+    def report(self, week: str, now: datetime = LATER) -> dict[str, Any]:
+        """``typed_report`` as ``crosswalk report --format json`` prints it."""
+        return self.typed_report(week, now).to_json()
 
 
 @pytest.fixture

@@ -68,8 +68,8 @@ def test_failed_attempts_count_in_the_week_of_their_last_status() -> None:
     end = datetime(2026, 11, 16, tzinfo=UTC)
     attempts = [datetime(2026, 11, 8, 23, 59, tzinfo=UTC), start,
                 datetime(2026, 11, 15, 23, 59, tzinfo=UTC), end]
-    assert release_section((), (), start, end, attempts)["deploy_failures"] == 2
-    assert release_section((), (), start, end)["deploy_failures"] == 0
+    assert release_section((), (), start, end, attempts).deploy_failures == 2
+    assert release_section((), (), start, end).deploy_failures == 0
 
 
 def test_only_a_successful_deployment_is_a_release() -> None:

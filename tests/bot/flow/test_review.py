@@ -6,6 +6,8 @@ from typing import Any
 
 from bot.flow.model import Targets
 from bot.flow.review import actuals, build_review, target_entries
+from bot.flow.sections import Report
+from tests.support.reports import report_of
 
 
 def stat(median: float | None) -> dict[str, Any]:
@@ -14,17 +16,17 @@ def stat(median: float | None) -> dict[str, Any]:
 
 def period(*, days: int, releases: int, failed: int, cfr: float | None, lead: float | None,
            delay: float | None, downtime: float | None, picked: int, returned: int,
-           withdrawn: int = 0) -> dict[str, Any]:
+           withdrawn: int = 0) -> Report:
     start = "2026-09-01T00:00:00+00:00"
     end = f"2026-09-{1 + days:02d}T00:00:00+00:00" if days < 30 else "2026-10-01T00:00:00+00:00"
-    return {
+    return report_of({
         "team": "payments", "week": None, "start": start, "end": end, "timezone": "UTC",
         "handoffs": {"handed_off": picked + returned, "picked_up": picked, "returned": returned,
                      "withdrawn": withdrawn, "waiting": 0, "delay_working_hours": stat(delay)},
         "delivery": {"items_delivered": 3, "lead_time_hours": stat(lead)},
         "releases": {"count": releases, "hotfixes": 0, "failed": failed,
                      "change_failure_rate": cfr, "downtime_hours": stat(downtime)},
-    }
+    })
 
 
 # 30 days = 720 h. Now: 6 releases (every 120 h), 1 failed, 1.5 h down, lead 96 h.
@@ -72,7 +74,7 @@ def test_an_unknown_actual_never_meets_a_target() -> None:
 def test_review_compares_before_and_now_lower_is_better() -> None:
     review = build_review("payments", "UTC", NOW, BEFORE, TARGETS)
     assert set(review) >= {"team", "timezone", "current", "baseline", "targets"}
-    assert review["current"] == NOW and review["baseline"] == BEFORE
+    assert review["current"] == NOW.to_json() and review["baseline"] == BEFORE.to_json()
     rows = {r["name"]: r for r in review["comparison"]}
     assert list(rows) == ["release_interval", "lead_time", "change_failure_rate", "downtime",
                           "handoff_delay", "returned_share"]

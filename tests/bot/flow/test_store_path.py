@@ -80,13 +80,10 @@ def test_store_reads_match_the_reference_selection(world: Any, store: Store) -> 
         for now in nows:
             expected = build_report(team, week, now, select_week(facts, team, week, now))
             actual = build_report(team, week, now, load_week(store, team, week, now))
-            if not hasattr(store, "prs_released"):
-                expected["releases"].pop("change_lead_hours")
-                actual["releases"].pop("change_lead_hours")
             assert actual == expected, (label, now)
     busy = build_report(team, IsoWeek.parse("2026-W46", "Europe/London"), nows[0],
                         load_week(store, team, IsoWeek.parse("2026-W46", "Europe/London"),
-                                       nows[0]))
+                                       nows[0])).to_json()
     assert busy["handoffs"]["handed_off"] == 3  # PAY-21, PAY-22 twice
     assert busy["releases"]["count"] == 1
     assert busy["incidents"]["resolved"] == 1

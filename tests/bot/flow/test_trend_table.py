@@ -44,8 +44,8 @@ def test_trend_over_previous_four_weeks(world: Any) -> None:
     world.release(3, "v3", "2026-11-02 10:00")
     world.release(4, "v3.0.1-hotfix", "2026-11-02 12:00")  # fails v3
     world.release(5, "v4", "2026-11-10 10:00")
-    current = world.report("2026-W46")
-    previous = [world.report(w.label) for w in IsoWeek.parse("2026-W46", "UTC").previous(4)]
+    current = world.typed_report("2026-W46")
+    previous = [world.typed_report(w.label) for w in IsoWeek.parse("2026-W46", "UTC").previous(4)]
     trend = build_trend(current, previous)
     assert trend["previous_weeks"] == ["2026-W42", "2026-W43", "2026-W44", "2026-W45"]
     releases = trend["figures"]["releases"]
@@ -82,7 +82,7 @@ def test_table_formats_statistics_and_rates(world: Any) -> None:
         ("2026-11-13 16:00", "Ready for Development"),
         ("2026-11-16 10:00", "In Progress"),
     )
-    text = render_tables([world.report("2026-W46"), world.report("2026-W47")])
+    text = render_tables([world.typed_report("2026-W46"), world.typed_report("2026-W47")])
     assert "change failure rate               50%" in text
     assert "median 2.0  p85 2.0  (n=1)" in text
     assert text.count("payments  2026-W4") == 2

@@ -9,8 +9,8 @@ from functools import cache
 from typing import Any
 
 from bot.flow.stages import STAGES
-from bot.render.chart import STAGE_COLOURS, WeekPoint, render_chart
-from bot.usecases.digest import chart_points
+from bot.render.chart import STAGE_COLOURS, WeekPoint, chart_points, render_chart
+from tests.support.reports import report_of
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -94,13 +94,13 @@ def test_week_point_from_report() -> None:
         "delivery": {"lead_time_hours": {"count": 0, "median": None, "p85": None}},
         "releases": {"count": 3, "failed": 1},
     }
-    assert WeekPoint.from_report(report) == WeekPoint("2026-W46", None, 6.0, 3, 1)
+    assert WeekPoint.from_report(report_of(report)) == WeekPoint("2026-W46", None, 6.0, 3, 1)
     stages = {"pickup": 1.0, "product": 0.0, "build": 2.0, "review": 3.0, "release": 4.0}
     report["delivery"]["stage_hours"] = stages
-    assert WeekPoint.from_report(report).stage_hours == (1.0, 0.0, 2.0, 3.0, 4.0)
+    assert WeekPoint.from_report(report_of(report)).stage_hours == (1.0, 0.0, 2.0, 3.0, 4.0)
 
 
 def test_the_digest_charts_the_points_of_its_reports() -> None:
     report = {"week": "2026-W46", "releases": {"count": 2, "failed": 0},
               "delivery": {"stage_hours": dict.fromkeys(STAGES, 0.0)}}
-    assert chart_points([report]) == [WeekPoint("2026-W46", None, None, 2, 0, ())]
+    assert chart_points([report_of(report)]) == [WeekPoint("2026-W46", None, None, 2, 0, ())]

@@ -28,6 +28,7 @@ from bot.render.commands import (
 )
 from bot.render.commands_parse import USAGE
 from bot.render.common import Page
+from tests.support.reports import report_of
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 HOSTILE = "<!here> & <https://evil.example|x>"
@@ -81,7 +82,7 @@ def test_help_is_the_usage_text() -> None:
 
 
 def test_summary_is_the_reports_numbers_compact() -> None:
-    text, blocks = render_summary(REPORT)
+    text, blocks = render_summary(report_of(REPORT))
     assert blocks[0]["text"]["text"] == "payments · 2026-W46"
     assert section_text(blocks, 1).splitlines() == [
         "*Delivered:* 6 items · time to delivery median 8.3 days · p85 17.1 days (n=6)",

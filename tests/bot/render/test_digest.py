@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.flow.sections import Report
 from bot.render.digest import (
     Acknowledgement,
     DoraLevels,
@@ -15,6 +16,7 @@ from bot.render.digest import (
     render_digest,
     trend_arrow,
 )
+from tests.support.reports import report_of
 
 REPORT: dict[str, Any] = {
     "team": "payments",
@@ -54,13 +56,13 @@ REPORT: dict[str, Any] = {
 HOSTILE = "<!channel> & <@U999> <https://evil.example|click>"
 
 
-def previous(lead_median: float, delivered: int) -> dict[str, Any]:
+def previous(lead_median: float, delivered: int) -> Report:
     week = copy.deepcopy(REPORT)
     week["delivery"] = {
         "items_delivered": delivered,
         "lead_time_hours": {"count": 4, "median": lead_median, "p85": 400.0},
     }
-    return week
+    return report_of(week)
 
 
 def render(**overrides: Any) -> tuple[str, list[dict[str, Any]]]:
@@ -76,7 +78,7 @@ def render(**overrides: Any) -> tuple[str, list[dict[str, Any]]]:
         "chart_file_id": "F0CHART",
     }
     kwargs.update(overrides)
-    report = kwargs.pop("report", REPORT)
+    report = report_of(kwargs.pop("report", REPORT))
     return render_digest(report, **kwargs)
 
 

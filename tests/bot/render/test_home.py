@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.flow.sections import Report
 from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
+from tests.support.reports import report_of
 
 
-def report(week: str, delivered: int, lead: float | None) -> dict[str, Any]:
+def report(week: str, delivered: int, lead: float | None) -> Report:
+    return report_of(report_json(week, delivered, lead))
+
+
+def report_json(week: str, delivered: int, lead: float | None) -> dict[str, Any]:
     return {
         "team": "payments",
         "week": week,
@@ -70,7 +76,7 @@ def test_home_stays_within_100_blocks_for_many_teams() -> None:
 
 
 def test_home_shows_the_last_four_weeks_with_stages_and_targets() -> None:
-    four = report("", 9, 96.0) | {
+    four = report_json("", 9, 96.0) | {
         "week": None, "start": "2026-10-26T00:00:00+00:00", "end": "2026-11-23T00:00:00+00:00",
     }
     four["delivery"] = {**four["delivery"], "stage_hours": {
@@ -78,7 +84,7 @@ def test_home_shows_the_last_four_weeks_with_stages_and_targets() -> None:
     targets = ({"name": "lead_time", "target": 120.0, "actual": 96.0, "met": True},
                {"name": "change_failure_rate", "target": 0.15, "actual": 0.5, "met": False})
     view = render_home(handoffs=[], reviews=[], teams=[
-        TeamOutcomes("payments", report("2026-W48", 1, 20.0), None, four, targets)])
+        TeamOutcomes("payments", report("2026-W48", 1, 20.0), None, report_of(four), targets)])
     text = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
     assert "Last 4 weeks (26 Oct 2026 – 22 Nov 2026): 9 delivered · time to delivery 4 days" in text
     assert "40 % of the time to delivery was merged work waiting for a release." in text

@@ -19,6 +19,7 @@ from bot.flow.alerts import (
     UnreleasedWork,
 )
 from bot.flow.facts import HandoffFact
+from bot.flow.sections import Report
 from bot.render.alerts import (
     handoff_channel_message,
     handoff_dm,
@@ -43,6 +44,7 @@ from bot.render.commands import (
 )
 from bot.render.digest import Acknowledgement, Trend, WaitingItem, render_digest
 from bot.render.home import TeamOutcomes, WaitingHandoff, WaitingReview, render_home
+from tests.support.reports import report_of
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 # Our own tokens: links built by link(), mentions of our resolved ids, configured channels.
@@ -82,8 +84,8 @@ def assert_safe(rendered: Any) -> None:
         assert not BIDI.search(text), json.dumps(text)
 
 
-def report(team: str) -> dict[str, Any]:
-    return {"team": team, "week": team, "handoffs": {"waiting": 1}, "delivery": {}, "wip": 0}
+def report(team: str) -> Report:
+    return report_of({"team": team, "week": team, "handoffs": {"waiting": 1}, "wip": 0})
 
 
 @settings(max_examples=60, deadline=None)

@@ -72,18 +72,18 @@ def test_digest_carries_the_reports_numbers_and_the_chart_in_one_top_level_messa
     assert outcome.status == "posted" and outcome.week == "2026-W47"
 
     report = team_report(store, settings().team("payments").to_flow(), W47, NOW)
-    h, d = report["handoffs"], report["delivery"]
-    assert (d["items_delivered"], h["handed_off"], h["picked_up"], h["waiting"]) == (1, 2, 1, 1)
-    assert h["delay_working_hours"]["median"] == 12.0
+    h, d = report.handoffs, report.delivery
+    assert (d.items_delivered, h.handed_off, h.picked_up, h.waiting) == (1, 2, 1, 1)
+    assert h.delay_working_hours.median == 12.0
     [message] = top_level(server)
     posted = blocks_text(message.blocks)
     for expected in (
-        f"*Items delivered:* {d['items_delivered']}",
-        fmt_hours(d["lead_time_hours"]["median"]),
-        f"*Handed off:* {h['handed_off']} · *picked up:* {h['picked_up']}",
-        f"*Still waiting:* {h['waiting']}",
-        fmt_working_hours(h["delay_working_hours"]["median"]),
-        f"*Releases:* {report['releases']['count']}",
+        f"*Items delivered:* {d.items_delivered}",
+        fmt_hours(d.lead_time_hours.median),
+        f"*Handed off:* {h.handed_off} · *picked up:* {h.picked_up}",
+        f"*Still waiting:* {h.waiting}",
+        fmt_working_hours(h.delay_working_hours.median),
+        f"*Releases:* {report.releases.count}",
         "<https://acme.atlassian.net/browse/PAY-2|PAY-2>",  # the oldest waiting, linked
         "Trend against the previous 4 weeks",
         "DORA levels",
