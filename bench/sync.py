@@ -47,6 +47,14 @@ from pathlib import Path
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 SINCE = "2024-01-01"
 RECHECK_HOURS = 1.5  # past bot.sync.github_sync.RECHECK: the listings are checked again
+# The sync's own CPU per Jira item of this 10k backfill when issue #15 was filed (REST path,
+# facts derived on every page, links written one PR at a time): 16.8 s for 10,073 items,
+# measured on the bench machine of bench/RESULTS.md (2 cores) by this script at commit
+# 18c043f. CPU seconds differ between machines: on other hardware, check that commit out
+# and run its bench/sync.py 10000 to re-measure this figure before comparing.
+BEFORE_CPU_MS_PER_ITEM = 1.67
+BEFORE_COMMIT = "18c043f"
+CPU_TARGET = 0.6  # of BEFORE_CPU_MS_PER_ITEM
 
 
 def child(config: str, url: str, since: str, hours_later: str = "0") -> None:
@@ -159,6 +167,11 @@ def main(size: int) -> None:
               f"{items / fill['seconds']:.0f} items/s, "
               f"peak RSS {fill['peak_rss_mb']:.0f} MB, failed {fill['failed']:.0f}, "
               f"deferred {fill['deferred']:.0f}")
+        per_item = 1000 * fill["cpu_seconds"] / items
+        print(f"backfill CPU per item: {per_item:.2f} ms vs {BEFORE_CPU_MS_PER_ITEM:.2f} ms when "
+              f"issue #15 was filed (commit {BEFORE_COMMIT}, same machine) = "
+              f"{per_item / BEFORE_CPU_MS_PER_ITEM:.2f}x "
+              f"(target <= {CPU_TARGET}x)")
         for label, hours in (("no-change poll", 0.0), ("hourly recheck", RECHECK_HOURS)):
             box.jira.reset_log()
             box.github.reset_log()
@@ -179,7 +192,8 @@ def main(size: int) -> None:
         rest_used = len(box.jira.requests) + len(box.github.requests)
         print(f"backfill (REST fallback): {rest_used} requests vs lower bound {floor} = "
               f"{rest_used / floor:.3f}x (target <= 1.05x), {rest['seconds']:.1f} s wall "
-              f"({rest['cpu_seconds']:.1f} s CPU in the sync)")
+              f"({rest['cpu_seconds']:.1f} s CPU in the sync, "
+              f"{1000 * rest['cpu_seconds'] / items:.2f} ms per item)")
     sources(min(size, 2_000))
 
 

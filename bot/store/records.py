@@ -214,12 +214,18 @@ class RecordsMixin(StoreBase):
         self, repo: str, number: int, links: Iterable[ItemLink], *, conn: Connection | None = None
     ) -> None:
         """Make ``links`` the complete set of item links of one PR (its text may have changed)."""
+        self.replace_links_of_prs(repo, [number], links, conn=conn)
+
+    def replace_links_of_prs(
+        self, repo: str, numbers: Sequence[int], links: Iterable[ItemLink], *,
+        conn: Connection | None = None,
+    ) -> None:
+        """Make ``links`` the complete set of item links of these PRs of ``repo``: one delete
+        and one insert per page of pull requests, not one of each per pull request."""
+        il = t.item_links.c
         with self._use(conn, write=True) as c:
-            c.execute(
-                delete(t.item_links).where(
-                    t.item_links.c.repo == repo, t.item_links.c.pr_number == number
-                )
-            )
+            for part in chunked(sorted(set(numbers)), IN_CHUNK):
+                c.execute(delete(t.item_links).where(il.repo == repo, il.pr_number.in_(part)))
             self.upsert_item_links(links, conn=c)
 
     # ------------------------------------------------------------------ reads

@@ -1,4 +1,5 @@
-"""The reads the sync needs beyond the report's: whole-repo, by-version and lease lookups.
+"""The reads the sync needs beyond the report's: whole-repo, by-version and lease lookups,
+and the queue of facts a team's pass has yet to recompute.
 
 The sync computes facts from raw records and needs a few lookups no report makes; they live
 here so that every statement on a store table stays in ``bot.store`` (the import-boundary
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
 
 from bot.flow.facts import PrFact
@@ -19,9 +20,26 @@ from bot.store.base import IN_CHUNK, StoreBase, chunked
 from bot.store.convert import to_pull_request
 from bot.store.facts import to_pr_fact
 
+PENDING_SOURCE = "refresh"  # sync_cursors rows of the facts a pass has yet to recompute
+
 
 class SyncReadsMixin(StoreBase):
     """Lookups only the incremental sync makes."""
+
+    def pending_refreshes(self, team: str, *, conn: Connection | None = None) -> list[str]:
+        """The values (JSON) of ``team``'s queued refreshes, oldest first."""
+        c = t.sync_cursors.c
+        stmt = (select(c.value).where(c.team == team, c.source == PENDING_SOURCE)
+                .order_by(c.updated_at, c.scope))
+        with self._use(conn, write=False) as db:
+            return [str(v) for v in db.execute(stmt).scalars()]
+
+    def clear_pending_refreshes(self, team: str, *, conn: Connection | None = None) -> None:
+        """Drop ``team``'s queued refreshes (in the transaction that applied them)."""
+        c = t.sync_cursors.c
+        with self._use(conn, write=True) as db:
+            db.execute(delete(t.sync_cursors).where(c.team == team,
+                                                    c.source == PENDING_SOURCE))
 
     def pulls_of_repo(
         self, repo: str, *, conn: Connection | None = None

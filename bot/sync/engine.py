@@ -155,6 +155,8 @@ class SyncEngine:
             self._link_new_projects(team.name, job.projects, now)
             if team.repos and self.code is not None:
                 reports += self._github(job, self.code, team.repos, now)
+            # Every fact the pages queued, derived once (with what earlier passes left).
+            self.refresher.flush(team.name)
             return reports
         finally:
             alive.set()
@@ -267,7 +269,7 @@ class SyncEngine:
                 self.store.upsert_item_links(links, conn=conn)
                 dirty.items.update(link.item_key for link in links)
                 dirty.add_prs(repo, sorted({link.pr_number for link in links}))
-            self.refresher.apply(conn, team, dirty)
+            self.refresher.defer(conn, team, dirty, now)
             self.store.set_cursor(conn, "", LINKS, LINKED_PROJECTS, json.dumps(sorted(projects)),
                                   now=now)
             event(log, "sync.relinked", team=team, projects=",".join(sorted(new)),

@@ -120,15 +120,16 @@ def _store_pulls(
             dirty.items.update(link.item_key for link in before)
             store.upsert_pull_requests(chunk, conn=conn)
             store.upsert_reviews(reviews, conn=conn)
+            links: list[ItemLink] = []
             for pr in chunk:
                 keys = extract_keys(pr.title, pr.head_ref, pr.body, job.projects)
-                links = [ItemLink(key, repo, pr.number) for key in sorted(keys)]
-                store.replace_pr_links(repo, pr.number, links, conn=conn)
+                links += [ItemLink(key, repo, pr.number) for key in sorted(keys)]
                 dirty.items.update(keys)
                 if pr.merged_at is not None and _looks_like_revert(pr):
                     dirty.release_teams.update(job.refresher.teams_of_repo(repo))
+            store.replace_links_of_prs(repo, numbers, links, conn=conn)
             dirty.add_prs(repo, numbers)
-            job.refresher.apply(conn, job.team, dirty)
+            job.refresher.defer(conn, job.team, dirty, job.now)
         done += len(chunk)
         report.count("prs", len(chunk))
         report.count("reviews", len(reviews))

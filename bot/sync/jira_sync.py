@@ -100,7 +100,7 @@ def _check_members(job: TeamJob, source: IssueSource, report: SourceReport) -> N
             store.delete_items(orphans, conn=conn)
             # the rest stay with another team, whose workflow now derives their facts
             dirty = Dirty(items=set(gone) - set(orphans), release_teams={job.team})
-            job.refresher.apply(conn, job.team, dirty)
+            job.refresher.defer(conn, job.team, dirty, job.now)
             event(log, "sync.items_left", team=job.team, items=len(gone), deleted=len(orphans))
         store.set_cursor(conn, job.team, "jira", scope, state.instant_text(job.now),
                          now=job.now)
@@ -119,7 +119,7 @@ def _commit_page(job: TeamJob, conn: Connection, page: IssuePage, report: Source
     store.add_team_items(job.team, keys, conn=conn)
     dirty = Dirty(items={i.key for i in changed} | {c.item_key for c in new_changes})
     _versions_into(job, conn, page.fix_versions, dirty)
-    job.refresher.apply(conn, job.team, dirty)
+    job.refresher.defer(conn, job.team, dirty, job.now)
     report.count("items", len(changed))
     report.count("transitions", len(new_changes))
 
@@ -148,4 +148,4 @@ def _commit_versions(
 ) -> None:
     dirty = Dirty()
     report.count("versions", _versions_into(job, conn, versions, dirty))
-    job.refresher.apply(conn, job.team, dirty)
+    job.refresher.defer(conn, job.team, dirty, job.now)

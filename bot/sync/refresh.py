@@ -1,6 +1,13 @@
 """Incremental recomputation of derived facts from what a sync page changed.
 
-What is recomputed when (all inside the transaction of the page that caused it):
+Each committed page queues what it changed (``Refresher.defer``: a ``Dirty`` set, as JSON,
+in the page's own transaction), and the team's pass recomputes the union once at its end
+(``Refresher.flush``, one transaction that also empties the queue). A record that several
+pages touch (an item, then its pull requests, then the release that ships them) is derived
+once per pass, not once per page; a pass that dies or is stopped between its pages and its
+flush leaves the queue behind, and the team's next pass recomputes it, so no fact is lost.
+
+What is recomputed when:
 
 - **a pull request changed** (listed with a new ``updated_at``, or its reviews or
   containment changed): its ``PrFact``; then every item linked to it, before or after
@@ -19,8 +26,11 @@ Everything else is left alone, so a poll that changed nothing recomputes nothing
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from bot.flow.derive import (
     attribute_incident,
@@ -33,8 +43,8 @@ from bot.flow.derive import (
     derive_spans,
 )
 from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, StatusSpan
-from bot.flow.model import PullRequest, Release, StatusChange, TeamFlow
-from bot.store import Connection, Store
+from bot.flow.model import PullRequest, Release, Review, StatusChange, TeamFlow
+from bot.store import PENDING_SOURCE, Connection, Store
 
 
 @dataclass(slots=True)
@@ -53,6 +63,26 @@ class Dirty:
     def __bool__(self) -> bool:
         return bool(self.items or self.prs or self.release_teams)
 
+    def update(self, other: Dirty) -> None:
+        """Add everything ``other`` marks."""
+        self.items |= other.items
+        for repo, numbers in other.prs.items():
+            self.add_prs(repo, numbers)
+        self.release_teams |= other.release_teams
+
+    def to_json(self) -> str:
+        """This set as JSON (sorted, so equal sets give equal text)."""
+        return json.dumps({"items": sorted(self.items),
+                           "prs": {repo: sorted(n) for repo, n in sorted(self.prs.items())},
+                           "release_teams": sorted(self.release_teams)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Dirty:
+        """The set ``to_json`` wrote."""
+        data = json.loads(text)
+        return cls(set(data["items"]), {repo: set(n) for repo, n in data["prs"].items()},
+                   set(data["release_teams"]))
+
 
 @dataclass(frozen=True, slots=True)
 class Refresher:
@@ -64,6 +94,24 @@ class Refresher:
     def teams_of_repo(self, repo: str) -> set[str]:
         """Teams whose repositories include ``repo``."""
         return {name for name, team in self.teams.items() if repo in team.repos}
+
+    def defer(self, conn: Connection, team: str, dirty: Dirty, now: datetime) -> None:
+        """Queue ``dirty`` for ``team``'s flush, in the transaction of the page that made it."""
+        if dirty:
+            scope = f"pending:{uuid.uuid4().hex}"
+            self.store.set_cursor(conn, team, PENDING_SOURCE, scope, dirty.to_json(), now=now)
+
+    def flush(self, team: str) -> Dirty:
+        """Recompute everything queued for ``team`` once, and empty its queue (one
+        transaction: the facts and the emptied queue commit together)."""
+        with self.store.transaction() as conn:
+            union = Dirty()
+            for text in self.store.pending_refreshes(team, conn=conn):
+                union.update(Dirty.from_json(text))
+            if union:
+                self.apply(conn, team, union)
+                self.store.clear_pending_refreshes(team, conn=conn)
+        return union
 
     def apply(self, conn: Connection, team: str, dirty: Dirty) -> None:
         """Recompute PR facts, then item facts, then incidents and release facts."""
@@ -82,10 +130,13 @@ class Refresher:
         reviews = self.store.reviews_of(repo, numbers, conn=conn)
         containing = self.store.containing_releases(repo, numbers, conn=conn)
         releases = {r.release_id: r for r in self.store.releases_of(repo, conn=conn)}
+        reviews_of: dict[int, list[Review]] = {}
+        for review in reviews:  # each PR reads its own, not every review of the page
+            reviews_of.setdefault(review.pr_number, []).append(review)
         facts = []
         for pr in prs:
             rels = [releases[i] for i in containing.get(pr.number, []) if i in releases]
-            facts.append(derive_pr_fact(pr, reviews, rels))
+            facts.append(derive_pr_fact(pr, reviews_of.get(pr.number, ()), rels))
         self.store.upsert_pr_facts(facts, conn=conn)
         links = self.store.links_of_prs([(repo, n) for n in numbers], conn=conn)
         dirty.items.update(link.item_key for link in links)

@@ -71,7 +71,7 @@ def forget(job: TeamJob, repo: str, shipping: Shipping) -> None:
         store.set_cursor(conn, "", state.COMPARE, repo, "[]", now=job.now)
         store.set_cursor(conn, "", state.SHIPPING, repo, shipping.key, now=job.now)
         dirty.release_teams.update(job.refresher.teams_of_repo(repo))
-        job.refresher.apply(conn, job.team, dirty)
+        job.refresher.defer(conn, job.team, dirty, job.now)
 
 
 def poll(
@@ -172,7 +172,7 @@ def store_releases(
         dirty.add_prs(repo, [c.pr_number for c in new])
         if changed or new or gone:
             dirty.release_teams.update(job.refresher.teams_of_repo(repo))
-        job.refresher.apply(conn, job.team, dirty)
+        job.refresher.defer(conn, job.team, dirty, job.now)
     report.count("releases", len(changed) + len(gone))
     report.count("containments", len(new))
 

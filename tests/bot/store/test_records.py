@@ -137,6 +137,19 @@ def test_replacing_pr_links_drops_keys_no_longer_mentioned(store: Store) -> None
     assert store.links_of_prs([("acme/api", 7)]) == [ItemLink("PAY-2", "acme/api", 7)]
 
 
+def test_replacing_a_pages_links_touches_only_its_prs(store: Store) -> None:
+    def link(key: str, repo: str, number: int) -> ItemLink:
+        return ItemLink(key, repo, number)
+
+    store.upsert_item_links([link("PAY-1", "acme/api", 7), link("PAY-2", "acme/api", 8),
+                             link("PAY-3", "acme/api", 9), link("PAY-4", "acme/web", 7)])
+    # PR 7 now names PAY-5 only, PR 8 names nothing; PR 9 and acme/web are not on the page.
+    store.replace_links_of_prs("acme/api", [7, 8], [link("PAY-5", "acme/api", 7)])
+    found = store.links_of_prs([("acme/api", n) for n in (7, 8, 9)] + [("acme/web", 7)])
+    assert set(found) == {link("PAY-5", "acme/api", 7), link("PAY-3", "acme/api", 9),
+                          link("PAY-4", "acme/web", 7)}
+
+
 def test_release_upsert_updates_and_a_reused_tag_replaces_the_old_release(store: Store) -> None:
     draft = Release("acme/api", 1, "v1.0", "v1.0", True, False, T0, None)
     published = replace(draft, draft=False, published_at=T0 + timedelta(hours=2))
