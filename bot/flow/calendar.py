@@ -13,9 +13,8 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-
 from bot.flow.model import CalendarSpec, require_utc
+from bot.flow.public_holidays import country
 
 # How far ``add_working``/``next_working_instant`` look ahead before giving up (a calendar
 # with workdays but every day a holiday cannot exist; this only bounds pathological specs).
@@ -29,7 +28,7 @@ class WorkingCalendar:
         self.spec = spec
         self.zone = ZoneInfo(spec.timezone)
         self._holidays: Container[date] = (
-            holidays_lib.country_holidays(spec.holidays) if spec.holidays else frozenset()
+            country(spec.holidays) if spec.holidays else frozenset()
         )
         self._workdays = frozenset(int(d) for d in spec.workdays)
         self._has_hours = spec.end > spec.start and bool(self._workdays)
