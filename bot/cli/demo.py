@@ -41,7 +41,7 @@ from bot.usecases.reporting import team_report
 from bot.usecases.review import default_review
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox
-from integrations.sandbox.world import SlackMessage
+from integrations.sandbox.slack.state import SlackMessage
 
 RULE = "─" * 78
 

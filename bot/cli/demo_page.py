@@ -20,7 +20,8 @@ from typing import Any
 
 from bot.render.html import Image, Names
 from bot.render.html_page import Conversation, Post, render_page
-from integrations.sandbox.world import SlackMessage, SlackState, World
+from integrations.sandbox.slack.state import SlackMessage, SlackState
+from integrations.sandbox.world import World
 
 PAGE_DIR = Path("crosswalk-demo")
 TITLE = "Crosswalk demo: everything the bot posted"

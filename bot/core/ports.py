@@ -278,9 +278,14 @@ class Messenger(Protocol):
 
     def post_message(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *,
-        thread_ts: str | None = None,
+        thread_ts: str | None = None, key: str | None = None,
     ) -> PostedRef:
-        """Post into a channel, or into the DM of a user id."""
+        """Post into a channel, or into the DM of a user id; ``key`` (a ledger key) is kept
+        with the message so ``find_posted`` can find it again."""
+        ...
+
+    def find_posted(self, channel: str, key: str, since: datetime) -> PostedRef | None:
+        """Our post carrying ``key`` in ``channel`` since ``since`` (None: there is none)."""
         ...
 
     def update_message(

@@ -14,6 +14,7 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -41,6 +42,8 @@ AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "token_revoked", "account
 NOT_FOUND_ERRORS = frozenset({"channel_not_found", "users_not_found", "user_not_found",
                               "message_not_found", "file_not_found"})
 T = TypeVar("T")
+POST_EVENT = "crosswalk_post"  # message metadata event type: its payload's "key" is the ledger's
+HISTORY_PAGE, HISTORY_PAGES = 200, 5  # conversations.history read to find a post again
 
 
 class BoundedRateLimitRetryHandler(RateLimitErrorRetryHandler):
@@ -152,12 +155,38 @@ class Messenger:
 
     def post_message(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None, *,
-        thread_ts: str | None = None,
+        thread_ts: str | None = None, key: str | None = None,
     ) -> PostedMessage:
-        """Post into a channel (or a user id's DM); ``text`` is the notification fallback."""
+        """Post into a channel (or a user id's DM); ``text`` is the notification fallback.
+        ``key`` (the post's ledger key) rides along as message metadata, so ``find_posted``
+        finds the post again when Slack's answer to it was lost."""
+        metadata = {"event_type": POST_EVENT, "event_payload": {"key": key}} if key else None
         r = self._call("chat.postMessage", lambda: self.client.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts))
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts, metadata=metadata))
         return PostedMessage(str(r["channel"]), str(r["ts"]))
+
+    def find_posted(self, channel: str, key: str, since: datetime) -> PostedMessage | None:
+        """The top-level post of ours carrying ``key`` in ``channel`` (an id or ``#name``)
+        since ``since``, newest first over at most ``HISTORY_PAGES`` pages; None when there is
+        none."""
+        found = self.channel_status(channel)
+        if found is None:
+            return None
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            with translate_errors("conversations.history"):
+                r = self.client.conversations_history(
+                    channel=found.id, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE,
+                    include_all_metadata=True, cursor=cursor)
+            for message in r.get("messages") or ():
+                meta = message.get("metadata") or {}
+                if (meta.get("event_type") == POST_EVENT
+                        and (meta.get("event_payload") or {}).get("key") == key):
+                    return PostedMessage(found.id, str(message["ts"]))
+            cursor = (r.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+        return None
 
     def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None,

@@ -12,6 +12,8 @@ BOT_SCOPES = frozenset({
     "users:read.email",  # users.lookupByEmail
     "channels:read",  # conversations.info, conversations.list (public channels)
     "groups:read",  # ... and private ones
+    "channels:history",  # conversations.history: find a post whose answer was lost (public)
+    "groups:history",  # ... and in private channels
 })
 
 

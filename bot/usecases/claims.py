@@ -1,11 +1,20 @@
-"""Claiming a post once across runs and replicas, taking over a claim that went stale."""
+"""Claiming a post once across runs and replicas, taking over a claim that went stale, and
+finding the post a dead run may have made before posting it again."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from bot.core.errors import IntegrationError
+from bot.core.logs import event
+from bot.core.ports import Messenger, PostedRef
 from bot.store.ledgers import DigestEntry
+
+log = logging.getLogger(__name__)
+
+CLOCK_SKEW = timedelta(minutes=5)  # between the replica that claimed and Slack's clock
 
 
 def claim_or_take_over(
@@ -14,17 +23,35 @@ def claim_or_take_over(
     release: Callable[[str], bool],
     now: datetime,
     stale_after: timedelta,
-) -> tuple[bool, str | None]:
+) -> tuple[bool, DigestEntry | None]:
     """Claim a post; or, when the claim is another run's, unposted and older than
     ``stale_after`` (its run died or lost Slack's answer), release it by that holder's name
     and claim again, so exactly one of several racing runs wins.
 
-    Returns whether this run holds the claim, and the stale holder released (if one was).
+    Returns whether this run holds the claim, and the stale entry it took over (if it did):
+    that run may have posted before it died, so look with ``earlier_post`` before posting.
     """
     if claim():
         return True, None
     found = entry()
     if found is None or found.message_ts or now - found.claimed_at < stale_after:
         return False, None
-    released = found.claimed_by if release(found.claimed_by) else None
-    return claim(), released
+    taken = found if release(found.claimed_by) else None
+    return claim(), taken
+
+
+def earlier_post(
+    messenger: Messenger, channel: str, key: str, taken_over: DigestEntry | None
+) -> PostedRef | None:
+    """The post a run whose claim was taken over made before it died (its answer lost):
+    found in the channel's recent history by the ledger ``key`` it carries as metadata.
+    None when the claim was not taken over, nothing carries the key, or the history cannot
+    be read (then the post is made again, as before the history was asked)."""
+    if taken_over is None:
+        return None
+    try:
+        return messenger.find_posted(channel, key, taken_over.claimed_at - CLOCK_SKEW)
+    except IntegrationError as exc:
+        event(log, "slack.history_unreadable", logging.WARNING, channel=channel, key=key,
+              error=exc.message, fix="grant channels:history and groups:history (reinstall)")
+        return None

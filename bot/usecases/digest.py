@@ -34,7 +34,7 @@ from bot.config.types import WEEKDAY_NAMES
 from bot.core.clock import Clock, new_holder, utc_now
 from bot.core.errors import IntegrationError, Unavailable
 from bot.core.logs import event
-from bot.core.ports import NOT_IN_CHANNEL, Messenger
+from bot.core.ports import NOT_IN_CHANNEL, Messenger, PostedRef
 from bot.flow.model import TeamFlow
 from bot.flow.report import calendar_for, snapshot_instant
 from bot.flow.review import target_entries
@@ -49,7 +49,8 @@ from bot.render.digest import (
     WaitingItem,
     render_digest,
 )
-from bot.usecases.claims import claim_or_take_over
+from bot.store.ledgers import DigestEntry
+from bot.usecases.claims import claim_or_take_over, earlier_post
 from bot.usecases.reporting import recent_reports, team_report
 from bot.usecases.schedule import DigestSlot, last_due, missed_digests
 from bot.usecases.stores import DigestStore
@@ -84,6 +85,11 @@ class _Composed:
 
     def render(self, chart_file_id: str | None) -> tuple[str, list[dict[str, Any]]]:
         return render_digest(self.report, chart_file_id=chart_file_id, **self.inputs)
+
+
+def digest_key(team: str, week: str) -> str:
+    """The ledger key a digest carries as message metadata: ``digest:<team>:<week>``."""
+    return f"digest:{team}:{week}"
 
 
 def scheduled_week(team: TeamFlow, now: datetime) -> IsoWeek:
@@ -238,18 +244,35 @@ class DigestService:
             return DigestOutcome(team, label, "dry_run", text, blocks, settings.slack.channel)
         if self.messenger is None:
             raise RuntimeError("DigestService needs a messenger to post")
-        if not self._claim(team, label, now):
+        claimed, taken_over = self._claim(team, label, now)
+        if not claimed:
             entry = self.store.digest_entry(team, label)
             status = "already_posted" if entry and entry.message_ts else "claimed_elsewhere"
             return self._already(team, label, status, entry.channel if entry else None,
                                  entry.message_ts if entry else None)
+        channel = settings.slack.channel
         try:
             # Composed after claiming, so overlapping runs do not all read 12 weeks and draw.
             composed = self.compose(flow, week, now)
         except BaseException:
             self.store.release_digest_claim(team, label, self.holder)  # nothing was posted
             raise
-        return self._post_claimed(team, label, settings.slack.channel, composed, now)
+        found = earlier_post(self.messenger, channel, digest_key(team, label), taken_over)
+        if found is not None:
+            return self._recovered(team, label, found, composed, now)
+        return self._post_claimed(team, label, channel, composed, now)
+
+    def _recovered(
+        self, team: str, week: str, found: PostedRef, composed: _Composed, now: datetime
+    ) -> DigestOutcome:
+        """A dead run's digest, found in the channel: recorded, its chart added, not posted."""
+        self.store.record_digest_posted(team, week, channel=found.channel, message_ts=found.ts,
+                                        now=now)
+        event(log, "digest.recovered", logging.WARNING, team=team, week=week,
+              channel=found.channel, ts=found.ts)
+        file_id = self._attach_chart(team, week, found.channel, found.ts, composed)
+        return DigestOutcome(team, week, "already_posted", channel=found.channel,
+                             message_ts=found.ts, chart_file_id=file_id)
 
     def compose(self, team: TeamFlow, week: IsoWeek, now: datetime) -> _Composed:
         """Everything the digest shows, read from the store (no Slack calls)."""
@@ -280,17 +303,17 @@ class DigestService:
         event(log, "digest.skipped", team=team, week=week, status=status)
         return DigestOutcome(team, week, status, channel=channel, message_ts=ts)
 
-    def _claim(self, team: str, week: str, now: datetime) -> bool:
-        claimed, released = claim_or_take_over(
+    def _claim(self, team: str, week: str, now: datetime) -> tuple[bool, DigestEntry | None]:
+        claimed, taken_over = claim_or_take_over(
             lambda: self.store.claim_digest(team, week, self.holder, now),
             lambda: self.store.digest_entry(team, week),
             lambda holder: self.store.release_digest_claim(team, week, holder),
             now, self.stale_after,
         )
-        if released is not None:
+        if taken_over is not None:
             event(log, "digest.stale_claim_released", logging.WARNING, team=team, week=week,
-                  holder=released)
-        return claimed
+                  holder=taken_over.claimed_by)
+        return claimed, taken_over
 
     def _post_claimed(
         self, team: str, week: str, channel: str, composed: _Composed, now: datetime
@@ -298,7 +321,8 @@ class DigestService:
         assert self.messenger is not None
         text, blocks = composed.render(None)
         try:
-            posted = self.messenger.post_message(channel, text, blocks)
+            posted = self.messenger.post_message(channel, text, blocks,
+                                                 key=digest_key(team, week))
         except Unavailable:
             event(
                 log, "digest.post_outcome_unknown", logging.ERROR, team=team, week=week,

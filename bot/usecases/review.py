@@ -27,7 +27,8 @@ from bot.flow.periods import Period
 from bot.flow.review import build_review, default_periods, scheduled_periods
 from bot.render.chart import render_review_chart
 from bot.render.review import render_review
-from bot.usecases.claims import claim_or_take_over
+from bot.store.ledgers import DigestEntry
+from bot.usecases.claims import claim_or_take_over, earlier_post
 from bot.usecases.digest import STALE_CLAIM
 from bot.usecases.reporting import team_reports
 from bot.usecases.schedule import ReviewSlot
@@ -138,16 +139,26 @@ class ReviewService:
         team = str(review["team"])
         key = key or period_key(review)
         settings = self.settings.team(team)
-        if not self._claim(team, key, now):
+        claimed, taken_over = self._claim(team, key, now)
+        if not claimed:
             entry = self.store.review_entry(team, key)
             status = "already_posted" if entry and entry.message_ts else "claimed_elsewhere"
             event(log, "review.skipped", team=team, period=key, status=status)
             return ReviewOutcome(team, key, status, entry.channel if entry else None,
                                  entry.message_ts if entry else None)
         day_hours = settings.calendar.working_day_seconds / 3600
+        ledger_key = f"review:{team}:{key}"
+        found = earlier_post(self.messenger, settings.slack.channel, ledger_key, taken_over)
+        if found is not None:  # a dead run posted it: record it, add its chart, post nothing
+            self.store.record_review_posted(team, key, channel=found.channel,
+                                            message_ts=found.ts, now=now)
+            event(log, "review.recovered", logging.WARNING, team=team, period=key)
+            self._attach_chart(review, found.channel, found.ts, day_hours, key)
+            return ReviewOutcome(team, key, "already_posted", found.channel, found.ts)
         text, blocks = render_review(review, day_hours=day_hours)
         try:
-            posted = self.messenger.post_message(settings.slack.channel, text, blocks)
+            posted = self.messenger.post_message(settings.slack.channel, text, blocks,
+                                                 key=ledger_key)
         except Unavailable:
             event(log, "review.post_outcome_unknown", logging.ERROR, team=team, period=key)
             raise
@@ -161,14 +172,13 @@ class ReviewService:
         self._attach_chart(review, posted.channel, posted.ts, day_hours, key)
         return ReviewOutcome(team, key, "posted", posted.channel, posted.ts)
 
-    def _claim(self, team: str, key: str, now: datetime) -> bool:
-        claimed, _ = claim_or_take_over(
+    def _claim(self, team: str, key: str, now: datetime) -> tuple[bool, DigestEntry | None]:
+        return claim_or_take_over(
             lambda: self.store.claim_review(team, key, self.holder, now),
             lambda: self.store.review_entry(team, key),
             lambda holder: self.store.release_review_claim(team, key, holder),
             now, self.stale_after,
         )
-        return claimed
 
     def _attach_chart(
         self, review: Mapping[str, Any], channel: str, ts: str, day_hours: float, key: str

@@ -93,6 +93,7 @@ class SandboxServer:
         self.world = world
         self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self._faults: list[Fault] = []
+        self._lost: list[str] = []  # path prefixes whose next answer is dropped after the work
         self._delay = 0.0
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
@@ -135,14 +136,29 @@ class SandboxServer:
                     Fault(status, retry_after, delay, body, dict(headers or {}), path_prefix)
                 )
 
+    def lose_answer_next(self, n: int = 1, *, path_prefix: str = "") -> None:
+        """Serve the next ``n`` matching requests, then close the connection instead of
+        answering: the work is done and the client never learns it (a lost answer)."""
+        with self._lock:
+            self._lost += [path_prefix] * n
+
+    def _take_lost(self, path: str) -> bool:
+        with self._lock:
+            for index, prefix in enumerate(self._lost):
+                if path.startswith(prefix):
+                    del self._lost[index]
+                    return True
+        return False
+
     def delay_all(self, seconds: float) -> None:
         """Delay every response by ``seconds`` until set back to 0."""
         self._delay = seconds
 
     def clear_faults(self) -> None:
-        """Forget injected faults and delays."""
+        """Forget injected faults, lost answers and delays."""
         with self._lock:
             self._faults.clear()
+            self._lost.clear()
             self._delay = 0.0
 
     def reset_log(self) -> None:
@@ -187,6 +203,9 @@ class SandboxServer:
                     {k.lower(): v for k, v in self.headers.items()}, body,
                 )
                 response = server.dispatch(request)
+                if server._take_lost(request.path):
+                    self.close_connection = True  # done, and never answered
+                    return
                 self.send_response(response.status)
                 for name, value in response.headers.items():
                     self.send_header(name, value)

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from integrations.sandbox.slack.state import SlackState
+
 if TYPE_CHECKING:
     from integrations.sandbox.shipping import GhDeployment, GhTagObject
 
-BOT_SCOPES = ("chat:write", "commands", "files:write", "users:read", "users:read.email",
-              "channels:read", "groups:read")  # as config/slack-app-manifest.yaml grants
 
 @dataclass(slots=True)
 class JiraUser:
@@ -210,56 +210,6 @@ class GitHubState:
     apps: dict[str, str] = field(default_factory=dict)  # GitHub App id -> public key (PEM)
     installations: dict[int, str] = field(default_factory=dict)  # installation id -> app id
     installation_tokens: dict[str, datetime] = field(default_factory=dict)  # -> expiry
-
-
-@dataclass(slots=True)
-class SlackUser:
-    id: str
-    name: str
-    real_name: str
-    email: str
-    tz: str = "Europe/London"
-    is_bot: bool = False
-    deleted: bool = False
-
-
-@dataclass(slots=True)
-class SlackChannel:
-    id: str
-    name: str
-    is_private: bool = False
-    is_im: bool = False
-    members: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class SlackMessage:
-    channel: str
-    ts: str
-    text: str
-    blocks: list[dict[str, object]]
-    user: str  # author (the bot's user id for bot posts)
-    thread_ts: str | None = None
-    files: list[str] = field(default_factory=list)
-    edited: bool = False
-
-
-@dataclass(slots=True)
-class SlackState:
-    team_id: str
-    team_name: str
-    bot_token: str
-    signing_secret: str
-    bot_user_id: str
-    bot_id: str
-    users: dict[str, SlackUser] = field(default_factory=dict)  # by id
-    channels: dict[str, SlackChannel] = field(default_factory=dict)  # by id
-    messages: list[SlackMessage] = field(default_factory=list)
-    ephemeral: list[SlackMessage] = field(default_factory=list)
-    files: dict[str, dict[str, object]] = field(default_factory=dict)
-    views: dict[str, dict[str, object]] = field(default_factory=dict)  # published home by user
-    responses: list[dict[str, object]] = field(default_factory=list)  # response_url posts
-    scopes: tuple[str, ...] = BOT_SCOPES  # what the bot token was granted (x-oauth-scopes)
 
 
 @dataclass(slots=True)

@@ -21,7 +21,7 @@ from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.repo import Store
 from integrations.sandbox.slack.server import SlackServer
-from integrations.sandbox.world import SlackMessage
+from integrations.sandbox.slack.state import SlackMessage
 from tests.support.slack_world import (
     ALICE,
     BOB,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from integrations.sandbox.slack.state import SlackState
 from integrations.sandbox.world import (
     GhCommit,
     GhRepo,
@@ -11,7 +12,6 @@ from integrations.sandbox.world import (
     GitHubState,
     JiraState,
     JiraUser,
-    SlackState,
     World,
     make_sha,
     utc,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from integrations.sandbox.slack.state import SlackState
 from integrations.sandbox.world import (
     GitHubState,
     JiraHistory,
@@ -14,7 +15,6 @@ from integrations.sandbox.world import (
     JiraUser,
     JiraVersion,
     ScenarioTeam,
-    SlackState,
     World,
     utc,
 )

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from integrations.sandbox.world import (
-    GitHubState,
-    JiraState,
-    JiraUser,
-    SlackChannel,
-    SlackState,
-    SlackUser,
-    World,
-)
+from integrations.sandbox.slack.state import SlackChannel, SlackState, SlackUser
+from integrations.sandbox.world import GitHubState, JiraState, JiraUser, World
 
 TOKEN = "xoxb-sandbox-test-token"
 SIGNING_SECRET = "sandbox-signing-secret"

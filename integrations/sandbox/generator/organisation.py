@@ -20,6 +20,7 @@ from integrations.sandbox.generator.intent import Intent
 from integrations.sandbox.generator.scenarios import SCENARIOS, TeamPlan, team_plans
 from integrations.sandbox.generator.team import build_team
 from integrations.sandbox.shipping import as_tags
+from integrations.sandbox.slack.state import SlackChannel, SlackState, SlackUser
 from integrations.sandbox.world import (
     GhCommit,
     GhRepo,
@@ -29,9 +30,6 @@ from integrations.sandbox.world import (
     JiraState,
     JiraUser,
     ScenarioTeam,
-    SlackChannel,
-    SlackState,
-    SlackUser,
     World,
     make_sha,
 )

@@ -14,16 +14,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from integrations.sandbox.base import Fault, Request, Response, SandboxServer
+from integrations.sandbox.base import Fault, Request, Response
 from integrations.sandbox.slack import socket as slack_socket
 from integrations.sandbox.slack import wire as wire
-from integrations.sandbox.world import SlackChannel, SlackMessage
+from integrations.sandbox.slack.conversations import Params, SlackChannels
+from integrations.sandbox.slack.state import SlackMessage
 
-Params = dict[str, Any]
 Method = Callable[[Params, Request], Response]
 
 
-class SlackServer(SandboxServer):
+class SlackServer(SlackChannels):
     """Slack Web API on loopback; see the module docstring."""
 
     name = "slack"
@@ -38,7 +38,8 @@ class SlackServer(SandboxServer):
             "auth.test": self._auth_test, "chat.postMessage": self._post_message,
             "chat.postEphemeral": self._post_ephemeral, "chat.update": self._update,
             "conversations.open": self._open, "conversations.info": self._info,
-            "conversations.list": self._list, "users.lookupByEmail": self._lookup,
+            "conversations.list": self._list, "conversations.history": self._history,
+            "users.lookupByEmail": self._lookup,
             "users.info": self._user_info, "views.publish": self._publish,
             "files.getUploadURLExternal": self._upload_url,
             "files.completeUploadExternal": self._complete_upload,
@@ -154,43 +155,9 @@ class SlackServer(SandboxServer):
 
         return handler
 
-    def _now(self) -> int:
-        return int(self.world.now.timestamp())
-
     def _next_ts(self) -> str:
         self._last_ts = max(self._last_ts, self._now() * 1_000_000) + 100
         return wire.ts_string(self._last_ts)
-
-    def _find_channel(self, ref: str) -> SlackChannel | None:
-        slack = self.world.slack
-        if ref in slack.channels:
-            return slack.channels[ref]
-        name = ref.removeprefix("#")
-        return next((c for c in slack.channels.values() if c.name == name and not c.is_im), None)
-
-    def _im_with(self, user_id: str) -> SlackChannel:
-        slack = self.world.slack
-        if user_id not in slack.users:
-            raise wire.SlackError("user_not_found")
-        cid = wire.im_channel_id(user_id)
-        if cid not in slack.channels:
-            slack.channels[cid] = SlackChannel(cid, cid, is_private=True, is_im=True,
-                                               members={slack.bot_user_id, user_id})
-        return slack.channels[cid]
-
-    def _writable(self, ref: Any) -> SlackChannel:
-        """The channel a post goes to; a user id means the bot's DM with that user."""
-        ref = str(ref or "")
-        if not ref:
-            raise wire.SlackError("channel_not_found")
-        if ref[0] in "UW" and ref in self.world.slack.users:
-            return self._im_with(ref)
-        channel = self._find_channel(ref)
-        if channel is None:
-            raise wire.SlackError("channel_not_found")
-        if self.world.slack.bot_user_id not in channel.members:
-            raise wire.SlackError("not_in_channel")
-        return channel
 
     def _content(self, params: Params, *, required: bool = True) -> tuple[str, list[Any] | None]:
         text = str(params.get("text") or "")
@@ -223,7 +190,8 @@ class SlackServer(SandboxServer):
         text, blocks = self._content(params)
         thread_ts = params.get("thread_ts") or None
         message = SlackMessage(channel.id, self._next_ts(), text, blocks or [],
-                               self.world.slack.bot_user_id, thread_ts=thread_ts)
+                               self.world.slack.bot_user_id, thread_ts=thread_ts,
+                               metadata=wire.metadata_of(params.get("metadata")))
         self.world.slack.messages.append(message)
         body = wire.message_object(self.world.slack, message, self._now())
         return wire.ok(channel=channel.id, ts=message.ts, message=body)
@@ -262,48 +230,6 @@ class SlackServer(SandboxServer):
         body.pop("ts", None)
         body["edited"] = {"user": self.world.slack.bot_id, "ts": self._next_ts()}
         return wire.ok(channel=channel.id, ts=message.ts, text=message.text, message=body)
-
-    def _open(self, params: Params, request: Request) -> Response:
-        users = [u for u in str(params.get("users") or "").split(",") if u]
-        if params.get("channel"):
-            channel = self._find_channel(str(params["channel"]))
-            if channel is None or not channel.is_im:
-                raise wire.SlackError("channel_not_found")
-        elif len(users) == 1:
-            existed = wire.im_channel_id(users[0]) in self.world.slack.channels
-            channel = self._im_with(users[0])
-            if existed and not wire.truthy(params.get("return_im")):
-                return wire.ok(no_op=True, already_open=True, channel={"id": channel.id})
-        elif not users:
-            raise wire.SlackError("users_list_not_supplied")
-        else:  # multi-person DMs are not modelled by the sandbox
-            raise wire.SlackError("method_not_supported_for_channel_type")
-        if wire.truthy(params.get("return_im")):
-            return wire.ok(channel=wire.channel_object(self.world.slack, channel, self._now()))
-        return wire.ok(channel={"id": channel.id})
-
-    def _info(self, params: Params, request: Request) -> Response:
-        channel = self._find_channel(str(params.get("channel") or ""))
-        if channel is None:
-            raise wire.SlackError("channel_not_found")
-        return wire.ok(channel=wire.channel_object(self.world.slack, channel, self._now()))
-
-    def _list(self, params: Params, request: Request) -> Response:
-        types = set(str(params.get("types") or "public_channel").split(","))
-        wanted = [
-            c for c in sorted(self.world.slack.channels.values(), key=lambda c: c.id)
-            if ("im" in types and c.is_im)
-            or ("public_channel" in types and not c.is_im and not c.is_private)
-            or ("private_channel" in types and not c.is_im and c.is_private)
-        ]
-        limit = min(max(int(params.get("limit") or 100), 1), 1000)
-        ids = [c.id for c in wanted]
-        start = ids.index(wire.decode_cursor(str(params["cursor"]), ids)) if params.get(
-            "cursor") else 0
-        page, rest = wanted[start:start + limit], wanted[start + limit:]
-        cursor = wire.encode_cursor(rest[0].id) if rest else ""
-        channels = [wire.channel_object(self.world.slack, c, self._now()) for c in page]
-        return wire.ok(channels=channels, response_metadata={"next_cursor": cursor})
 
     def _lookup(self, params: Params, request: Request) -> Response:
         email = str(params.get("email") or "").lower()

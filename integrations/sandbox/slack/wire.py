@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from integrations.sandbox.base import Request, Response
-from integrations.sandbox.world import SlackChannel, SlackMessage, SlackState, SlackUser
+from integrations.sandbox.slack.state import SlackChannel, SlackMessage, SlackState, SlackUser
 
 Params = dict[str, Any]
 
@@ -128,8 +128,11 @@ def bot_profile(slack: SlackState, updated: int) -> dict[str, Any]:
     }
 
 
-def message_object(slack: SlackState, message: SlackMessage, updated: int) -> dict[str, Any]:
-    """A bot message as ``chat.postMessage`` and ``chat.update`` return it."""
+def message_object(
+    slack: SlackState, message: SlackMessage, updated: int, *, metadata: bool = True
+) -> dict[str, Any]:
+    """A bot message as ``chat.postMessage``, ``chat.update`` and ``conversations.history``
+    return it (the last with its ``metadata`` only when asked for all of it)."""
     out: dict[str, Any] = {
         "user": message.user, "type": "message", "ts": message.ts, "bot_id": slack.bot_id,
         "app_id": app_id(slack), "text": message.text, "team": slack.team_id,
@@ -143,7 +146,22 @@ def message_object(slack: SlackState, message: SlackMessage, updated: int) -> di
     if message.files:
         out["files"] = [{"id": f} for f in message.files]
         out["upload"] = True
+    if metadata and message.metadata is not None:
+        out["metadata"] = message.metadata
     return out
+
+
+def metadata_of(value: Any) -> dict[str, object] | None:
+    """``chat.postMessage``'s ``metadata`` (an object or its JSON): ``{"event_type": a
+    name, "event_payload": an object}``, or ``invalid_metadata_format``."""
+    if value is None or value == "":
+        return None
+    data = json_field(value)
+    if (not isinstance(data, dict) or set(data) - {"event_type", "event_payload"}
+            or not isinstance(data.get("event_type"), str) or not data["event_type"]
+            or not isinstance(data.get("event_payload", {}), dict)):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": data["event_type"], "event_payload": data.get("event_payload", {})}
 
 
 def file_object(slack: SlackState, file_id: str, base_url: str) -> dict[str, Any]:

@@ -26,8 +26,8 @@ import pytest
 from matplotlib import image as mpimg
 
 from bot.cli.demo_page import SlashReply, collect, write_demo_page
+from integrations.sandbox.slack.state import SlackChannel, SlackMessage
 from integrations.sandbox.slack.wire import im_channel_id
-from integrations.sandbox.world import SlackChannel, SlackMessage
 from tests.support.html_dom import flat, parse
 from tests.support.slack_world import ALICE, BOB, BOT, CHANNEL, make_world
 

@@ -6,13 +6,21 @@ import logging
 import secrets
 import socket
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from slack_sdk.http_retry import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot.core.errors import AuthError, IntegrationError, NotFound, RateLimited, Unavailable
-from bot.slack.client import ChannelStatus, Messenger, PostedMessage, SlackPerson, make_web_client
+from bot.slack.client import (
+    HISTORY_PAGE,
+    ChannelStatus,
+    Messenger,
+    PostedMessage,
+    SlackPerson,
+    make_web_client,
+)
 from integrations.sandbox.slack.server import SlackServer
 from tests.support.slack_world import (
     ALICE,
@@ -39,6 +47,20 @@ def test_make_web_client_has_bounded_retry_handlers_and_explicit_timeout() -> No
 
 
 # ---- the calls Crosswalk makes -------------------------------------------------------------
+
+
+def test_a_keyed_post_is_found_again_by_its_key_past_a_page_of_history(
+    server: SlackServer,
+) -> None:
+    m = messenger(server)
+    since = server.world.now
+    keyed = m.post_message(CHANNEL, "digest", key="digest:payments:2026-W47")
+    for i in range(HISTORY_PAGE + 5):  # newer posts push it onto the second page
+        m.post_message(CHANNEL, f"later {i}", key=f"other:{i}")
+    assert m.find_posted("#payments", "digest:payments:2026-W47", since) == keyed
+    assert m.find_posted(CHANNEL, "digest:payments:2026-W48", since) is None
+    assert server.calls("conversations.history") == 4  # two pages each: 206 messages
+    assert m.find_posted(CHANNEL, "digest:payments:2026-W47", since + timedelta(seconds=1)) is None
 
 
 def test_post_and_update_return_where_they_landed(server: SlackServer) -> None:

@@ -241,3 +241,46 @@ def test_a_channel_the_bot_is_not_in_keeps_the_claim_until_it_is_invited(
     [outcome] = later.catch_up(NOW + timedelta(minutes=31))
     assert outcome.status == "posted"
     assert len(top_level(server)) == 1
+
+
+def test_a_digest_whose_answer_was_lost_is_found_in_the_channel_not_posted_twice(
+    store: Store, server: SlackServer,
+) -> None:
+    seed_week(store)
+    # Slack posts it, and the answer never arrives: the run cannot record the ts.
+    server.lose_answer_next(1, path_prefix="/api/chat.postMessage")
+    with pytest.raises(Unavailable):
+        service(store, server).run_due("payments")
+    [posted] = top_level(server)
+    assert posted.metadata == {"event_type": "crosswalk_post",
+                               "event_payload": {"key": "digest:payments:2026-W47"}}
+    entry = store.digest_entry("payments", "2026-W47")
+    assert entry is not None and entry.message_ts is None  # claimed, outcome unknown
+
+    later = DigestService(store, messenger(server), settings(),
+                          clock=lambda: NOW + timedelta(minutes=31))
+    outcome = later.run_due("payments")
+    assert outcome.status == "already_posted" and outcome.message_ts == posted.ts
+    assert top_level(server) == [posted]  # found by its key in the history, not re-posted
+    entry = store.digest_entry("payments", "2026-W47")
+    assert entry is not None and entry.message_ts == posted.ts
+    assert outcome.chart_file_id and server.replies(CHANNEL, posted.ts)  # chart in its thread
+    assert server.calls("conversations.history") == 1
+    assert later.run_due("payments").status == "already_posted"
+
+
+def test_without_the_history_scopes_a_lost_answer_is_posted_again_and_said(
+    store: Store, server: SlackServer, caplog: pytest.LogCaptureFixture,
+) -> None:
+    seed_week(store)
+    with server.world.lock:
+        server.world.slack.scopes = tuple(
+            s for s in server.world.slack.scopes if not s.endswith(":history"))
+    server.lose_answer_next(1, path_prefix="/api/chat.postMessage")
+    with pytest.raises(Unavailable):
+        service(store, server).run_due("payments")
+    later = DigestService(store, messenger(server), settings(),
+                          clock=lambda: NOW + timedelta(minutes=31))
+    assert later.run_due("payments").status == "posted"
+    assert len(top_level(server)) == 2  # what happened before message metadata was read
+    assert any(r.getMessage() == "slack.history_unreadable" for r in caplog.records)
