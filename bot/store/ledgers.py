@@ -1,4 +1,5 @@
-"""Sync cursors, leases, and the exactly-once ledgers of digests, reviews and alerts.
+"""Sync cursors, leases, and the exactly-once ledgers of digests and reviews (alerts:
+``bot.store.alert_ledger``).
 
 Claims are single ``INSERT ... ON CONFLICT`` statements, so two replicas racing for the
 same digest or alert get exactly one ``True`` on both SQLite and PostgreSQL.
@@ -60,24 +61,7 @@ class DigestEntry:
     posted_at: datetime | None
 
 
-@dataclass(frozen=True, slots=True)
-class AlertEntry:
-    """The ledger row of one alert level sent (or held) to one recipient."""
-
-    alert_key: str
-    level: int
-    recipient: str
-    claimed_at: datetime
-    claimed_by: str
-    sent_at: datetime | None
-    channel: str | None
-    message_ts: str | None
-    held_until: datetime | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-
-
-def _claimed(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
+def claim_row(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
     """Insert ``values`` unless the key exists; True only when this call inserted the row."""
     # RETURNING, not rowcount: psycopg reports -1 for some INSERT ... ON CONFLICT forms.
     key = next(iter(table.primary_key.columns))
@@ -86,7 +70,7 @@ def _claimed(conn: Connection, table: Any, values: dict[str, Any]) -> bool:
 
 
 class LedgersMixin(StoreBase):
-    """Cursors, leases, digest and alert ledgers. Every method joins ``conn`` when given."""
+    """Cursors, leases, digest and review ledgers. Every method joins ``conn`` when given."""
 
     # ------------------------------------------------------------------ cursors
 
@@ -191,6 +175,16 @@ class LedgersMixin(StoreBase):
         """Drop an unposted claim of ``holder`` (the post failed before Slack accepted it)."""
         return self._release_post(_DIGESTS, team, week, holder, conn)
 
+    def take_over_digest_claim(
+        self, team: str, week: str, stale: str, holder: str, now: datetime, *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Move ``stale``'s unposted claim to ``holder`` in one statement (True: moved).
+
+        The row is never absent meanwhile, so no run can make a fresh claim and post in
+        the gap: whoever holds a taken-over claim knows to look for an earlier post."""
+        return self._take_over_post(_DIGESTS, team, week, stale, holder, now, conn)
+
     def digest_entry(
         self, team: str, week: str, *, conn: Connection | None = None
     ) -> DigestEntry | None:
@@ -219,6 +213,13 @@ class LedgersMixin(StoreBase):
         """Drop an unposted review claim of ``holder``."""
         return self._release_post(_REVIEWS, team, period, holder, conn)
 
+    def take_over_review_claim(
+        self, team: str, period: str, stale: str, holder: str, now: datetime, *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """``take_over_digest_claim`` for the review ledger."""
+        return self._take_over_post(_REVIEWS, team, period, stale, holder, now, conn)
+
     def review_entry(
         self, team: str, period: str, *, conn: Connection | None = None
     ) -> DigestEntry | None:
@@ -232,7 +233,7 @@ class LedgersMixin(StoreBase):
     ) -> bool:
         values = {"team": team, ledger.key: key, "claimed_at": now, "claimed_by": holder}
         with self._use(conn, write=True) as c:
-            return _claimed(c, ledger.table, values)
+            return claim_row(c, ledger.table, values)
 
     def _record_post(
         self, ledger: _Ledger, team: str, key: str, channel: str, ts: str, now: datetime,
@@ -257,6 +258,20 @@ class LedgersMixin(StoreBase):
         with self._use(conn, write=True) as c:
             return bool(c.execute(stmt).rowcount == 1)
 
+    def _take_over_post(
+        self, ledger: _Ledger, team: str, key: str, stale: str, holder: str, now: datetime,
+        conn: Any,
+    ) -> bool:
+        c_ = ledger.c
+        stmt = (
+            update(ledger.table)
+            .where(c_.team == team, c_[ledger.key] == key, c_.claimed_by == stale,
+                   c_.posted_at.is_(None))
+            .values(claimed_by=holder, claimed_at=now)
+        )
+        with self._use(conn, write=True) as c:
+            return bool(c.execute(stmt).rowcount == 1)
+
     def _post_entry(
         self, ledger: _Ledger, team: str, key: str, conn: Any
     ) -> DigestEntry | None:
@@ -274,119 +289,3 @@ class LedgersMixin(StoreBase):
             row.message_ts,
             row.posted_at,
         )
-
-    # ------------------------------------------------------------------ alerts
-
-    def claim_alert(
-        self,
-        alert_key: str,
-        level: int,
-        recipient: str,
-        holder: str,
-        now: datetime,
-        *,
-        held_until: datetime | None = None,
-        conn: Connection | None = None,
-    ) -> bool:
-        """Claim sending ``level`` of an alert to ``recipient``; True only for the first claimer."""
-        values = {
-            "alert_key": alert_key,
-            "level": level,
-            "recipient": recipient,
-            "claimed_at": now,
-            "claimed_by": holder,
-            "held_until": held_until,
-        }
-        with self._use(conn, write=True) as c:
-            return _claimed(c, t.alert_ledger, values)
-
-    def _alert_update(
-        self, key: tuple[str, int, str], conn: Connection | None, **values: Any
-    ) -> bool:
-        a = t.alert_ledger.c
-        stmt = (
-            update(t.alert_ledger)
-            .where(a.alert_key == key[0], a.level == key[1], a.recipient == key[2])
-            .values(**values)
-        )
-        with self._use(conn, write=True) as c:
-            return bool(c.execute(stmt).rowcount == 1)
-
-    def mark_alert_sent(
-        self,
-        alert_key: str,
-        level: int,
-        recipient: str,
-        *,
-        channel: str,
-        message_ts: str,
-        now: datetime,
-        conn: Connection | None = None,
-    ) -> bool:
-        """Note that a claimed alert was delivered (clears any hold)."""
-        key = (alert_key, level, recipient)
-        values = {"channel": channel, "message_ts": message_ts, "sent_at": now, "held_until": None}
-        return self._alert_update(key, conn, **values)
-
-    def hold_alert(
-        self,
-        alert_key: str,
-        level: int,
-        recipient: str,
-        until: datetime,
-        *,
-        conn: Connection | None = None,
-    ) -> bool:
-        """Hold a claimed, unsent alert until the recipient's next working hour."""
-        return self._alert_update((alert_key, level, recipient), conn, held_until=until)
-
-    def settle_unknown_alert(
-        self, alert_key: str, level: int, recipient: str, *, conn: Connection | None = None
-    ) -> bool:
-        """Leave a claimed alert whose post had an unknown outcome claimed and no longer held:
-        it may have landed, so no run sends it again."""
-        return self._alert_update((alert_key, level, recipient), conn, held_until=None)
-
-    def acknowledge_alert(
-        self, alert_key: str, by_user: str, now: datetime, *, conn: Connection | None = None
-    ) -> int:
-        """Acknowledge every level and recipient of ``alert_key``; returns the rows touched."""
-        a = t.alert_ledger.c
-        stmt = (
-            update(t.alert_ledger)
-            .where(a.alert_key == alert_key, a.acknowledged_at.is_(None))
-            .values(acknowledged_by=by_user, acknowledged_at=now)
-        )
-        with self._use(conn, write=True) as c:
-            return int(c.execute(stmt).rowcount)
-
-    def alert_entries(self, alert_key: str, *, conn: Connection | None = None) -> list[AlertEntry]:
-        """Every ledger row of ``alert_key`` (levels claimed, sent, held, acknowledged)."""
-        a = t.alert_ledger.c
-        stmt = select(t.alert_ledger).where(a.alert_key == alert_key).order_by(a.level, a.recipient)
-        with self._use(conn, write=False) as c:
-            return [AlertEntry(*row) for row in c.execute(stmt)]
-
-    def acknowledged_between(
-        self, start: datetime, end: datetime, *, conn: Connection | None = None
-    ) -> list[AlertEntry]:
-        """Ledger rows acknowledged in ``[start, end)``, by acknowledgement time."""
-        a = t.alert_ledger.c
-        stmt = (
-            select(t.alert_ledger)
-            .where(a.acknowledged_at >= start, a.acknowledged_at < end)
-            .order_by(a.acknowledged_at, a.alert_key, a.level, a.recipient)
-        )
-        with self._use(conn, write=False) as c:
-            return [AlertEntry(*row) for row in c.execute(stmt)]
-
-    def due_held_alerts(self, now: datetime, *, conn: Connection | None = None) -> list[AlertEntry]:
-        """Claimed, unsent alerts whose hold has expired by ``now``."""
-        a = t.alert_ledger.c
-        stmt = (
-            select(t.alert_ledger)
-            .where(a.sent_at.is_(None), a.held_until <= now, a.acknowledged_at.is_(None))
-            .order_by(a.held_until, a.alert_key, a.level, a.recipient)
-        )
-        with self._use(conn, write=False) as c:
-            return [AlertEntry(*row) for row in c.execute(stmt)]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.store.alert_ledger import AlertEntry, AlertLedgerMixin
 from bot.store.deployments import DeploymentsMixin
 from bot.store.facts import FactsMixin
 from bot.store.histories import HistoriesMixin
-from bot.store.ledgers import AlertEntry, Cursor, DigestEntry, LedgersMixin
+from bot.store.ledgers import Cursor, DigestEntry, LedgersMixin
 from bot.store.lookups import ItemJourney, LookupsMixin
 from bot.store.people import PeopleMixin, SlackUser, Snooze
 from bot.store.sync_reads import SyncReadsMixin
@@ -13,8 +14,8 @@ from bot.store.team_windows import TeamWindowsMixin
 
 
 class Store(
-    LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, PeopleMixin,
-    DeploymentsMixin, SyncReadsMixin,
+    LookupsMixin, FactsMixin, TeamWindowsMixin, HistoriesMixin, LedgersMixin, AlertLedgerMixin,
+    PeopleMixin, DeploymentsMixin, SyncReadsMixin,
 ):
     """Repository over one Engine: ``Store(make_engine(url))``.
 

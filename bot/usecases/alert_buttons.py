@@ -17,7 +17,7 @@ from bot.core.logs import event
 from bot.core.ports import Messenger
 from bot.flow.alerts import Alert, alert_subject
 from bot.render.alerts import mark_acknowledged, mark_snoozed
-from bot.store.ledgers import AlertEntry
+from bot.store.alert_ledger import AlertEntry
 from bot.store.people import Snooze
 from bot.usecases.alert_outcomes import ClickedMessage, TeamState
 from bot.usecases.people import People

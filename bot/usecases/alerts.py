@@ -50,7 +50,7 @@ from bot.render.alerts import (
     review_team_dm,
     unreleased_channel_message,
 )
-from bot.store.ledgers import AlertEntry
+from bot.store.alert_ledger import AlertEntry
 from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
 from bot.usecases.alert_outcomes import SentAlert, TeamState
 from bot.usecases.people import People

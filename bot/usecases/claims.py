@@ -20,13 +20,14 @@ CLOCK_SKEW = timedelta(minutes=5)  # between the replica that claimed and Slack'
 def claim_or_take_over(
     claim: Callable[[], bool],
     entry: Callable[[], DigestEntry | None],
-    release: Callable[[str], bool],
+    take_over: Callable[[str], bool],
     now: datetime,
     stale_after: timedelta,
 ) -> tuple[bool, DigestEntry | None]:
     """Claim a post; or, when the claim is another run's, unposted and older than
-    ``stale_after`` (its run died or lost Slack's answer), release it by that holder's name
-    and claim again, so exactly one of several racing runs wins.
+    ``stale_after`` (its run died or lost Slack's answer), take it over from that holder in
+    one statement, so exactly one of several racing runs wins and no run can claim afresh
+    in between.
 
     Returns whether this run holds the claim, and the stale entry it took over (if it did):
     that run may have posted before it died, so look with ``earlier_post`` before posting.
@@ -36,8 +37,9 @@ def claim_or_take_over(
     found = entry()
     if found is None or found.message_ts or now - found.claimed_at < stale_after:
         return False, None
-    taken = found if release(found.claimed_by) else None
-    return claim(), taken
+    if take_over(found.claimed_by):
+        return True, found
+    return False, None
 
 
 def earlier_post(

@@ -307,7 +307,7 @@ class DigestService:
         claimed, taken_over = claim_or_take_over(
             lambda: self.store.claim_digest(team, week, self.holder, now),
             lambda: self.store.digest_entry(team, week),
-            lambda holder: self.store.release_digest_claim(team, week, holder),
+            lambda stale: self.store.take_over_digest_claim(team, week, stale, self.holder, now),
             now, self.stale_after,
         )
         if taken_over is not None:

@@ -176,7 +176,7 @@ class ReviewService:
         return claim_or_take_over(
             lambda: self.store.claim_review(team, key, self.holder, now),
             lambda: self.store.review_entry(team, key),
-            lambda holder: self.store.release_review_claim(team, key, holder),
+            lambda stale: self.store.take_over_review_claim(team, key, stale, self.holder, now),
             now, self.stale_after,
         )
 

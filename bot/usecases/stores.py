@@ -17,7 +17,8 @@ from bot.flow.facts import HandoffFact, IncidentFact, ItemFact, PrFact, ReleaseF
 from bot.flow.model import PullRequest, Release, Review, WorkItem
 from bot.flow.stages import ItemHistory
 from bot.store import Connection
-from bot.store.ledgers import AlertEntry, DigestEntry
+from bot.store.alert_ledger import AlertEntry
+from bot.store.ledgers import DigestEntry
 from bot.store.lookups import ItemJourney
 from bot.store.people import SlackUser, Snooze
 
@@ -224,6 +225,11 @@ class DigestStore(ReportStore, PeopleStore, Protocol):
         self, team: str, week: str, holder: str, *, conn: Conn = None
     ) -> bool: ...
 
+    def take_over_digest_claim(
+        self, team: str, week: str, stale: str, holder: str, now: datetime, *,
+        conn: Conn = None,
+    ) -> bool: ...
+
     def snoozes_created_between(
         self, start: datetime, end: datetime, *, conn: Conn = None
     ) -> list[Snooze]: ...
@@ -248,6 +254,11 @@ class ReviewStore(ReportStore, Protocol):
 
     def release_review_claim(
         self, team: str, period: str, holder: str, *, conn: Conn = None
+    ) -> bool: ...
+
+    def take_over_review_claim(
+        self, team: str, period: str, stale: str, holder: str, now: datetime, *,
+        conn: Conn = None,
     ) -> bool: ...
 
     def review_entry(

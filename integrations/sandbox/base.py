@@ -93,7 +93,7 @@ class SandboxServer:
         self.world = world
         self._routes: list[tuple[str, re.Pattern[str], str, Handler]] = []
         self._faults: list[Fault] = []
-        self._lost: list[str] = []  # path prefixes whose next answer is dropped after the work
+        self._lost: list[tuple[str, float]] = []  # (path prefix, hold s): answers to drop
         self._delay = 0.0
         self._lock = threading.Lock()
         self.requests: list[RecordedRequest] = []
@@ -136,19 +136,20 @@ class SandboxServer:
                     Fault(status, retry_after, delay, body, dict(headers or {}), path_prefix)
                 )
 
-    def lose_answer_next(self, n: int = 1, *, path_prefix: str = "") -> None:
-        """Serve the next ``n`` matching requests, then close the connection instead of
-        answering: the work is done and the client never learns it (a lost answer)."""
+    def lose_answer_next(self, n: int = 1, *, path_prefix: str = "", hold: float = 0.0) -> None:
+        """Serve the next ``n`` matching requests, then (after ``hold`` seconds: time for a
+        test to kill the client) close the connection instead of answering: the work is
+        done and the client never learns it (a lost answer)."""
         with self._lock:
-            self._lost += [path_prefix] * n
+            self._lost += [(path_prefix, hold)] * n
 
-    def _take_lost(self, path: str) -> bool:
+    def _take_lost(self, path: str) -> float | None:
         with self._lock:
-            for index, prefix in enumerate(self._lost):
+            for index, (prefix, hold) in enumerate(self._lost):
                 if path.startswith(prefix):
                     del self._lost[index]
-                    return True
-        return False
+                    return hold
+        return None
 
     def delay_all(self, seconds: float) -> None:
         """Delay every response by ``seconds`` until set back to 0."""
@@ -203,7 +204,9 @@ class SandboxServer:
                     {k.lower(): v for k, v in self.headers.items()}, body,
                 )
                 response = server.dispatch(request)
-                if server._take_lost(request.path):
+                hold = server._take_lost(request.path)
+                if hold is not None:
+                    time.sleep(hold)
                     self.close_connection = True  # done, and never answered
                     return
                 self.send_response(response.status)

@@ -124,6 +124,23 @@ def test_digest_ledger_records_the_post_and_refuses_a_second_claim(store: Store)
     assert store.claim_digest("web", "2026-W46", "c", NOW)
 
 
+def test_a_stale_claim_is_taken_over_in_place_by_exactly_one_run(store: Store) -> None:
+    later = NOW + timedelta(minutes=31)
+    assert store.claim_digest("payments", "2026-W46", "dead", NOW)
+    assert store.claim_review("payments", "2026-11", "dead", NOW)
+    # Two runs race to take it over: one wins, and the row never went away meanwhile.
+    assert store.take_over_digest_claim("payments", "2026-W46", "dead", "b", later)
+    assert not store.take_over_digest_claim("payments", "2026-W46", "dead", "c", later)
+    assert not store.claim_digest("payments", "2026-W46", "c", later)
+    entry = store.digest_entry("payments", "2026-W46")
+    assert entry is not None and (entry.claimed_by, entry.claimed_at) == ("b", later)
+    store.record_digest_posted("payments", "2026-W46", channel="C1", message_ts="1.2", now=later)
+    assert not store.take_over_digest_claim("payments", "2026-W46", "b", "d", later)  # posted
+    assert store.take_over_review_claim("payments", "2026-11", "dead", "b", later)
+    review = store.review_entry("payments", "2026-11")
+    assert review is not None and review.claimed_by == "b"
+
+
 def test_leases_expire_renew_and_release(store: Store) -> None:
     ttl = timedelta(minutes=5)
     assert store.try_lease("digest", "a", ttl, NOW)

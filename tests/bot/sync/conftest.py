@@ -3,20 +3,17 @@ and a PostgreSQL database of the test's own."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.engine import make_url
 
 from bot.config.settings import Settings, parse_settings
 from bot.store import Store
-from bot.store.migrate import upgrade
 from integrations.sandbox.generator.organisation import generate
 from integrations.sandbox.runner import Sandbox, scenario_config
 from integrations.sandbox.world import World
+from tests.support.pg import fresh_database
 from tests.support.sync_world import NOW, open_store
 
 
@@ -44,16 +41,5 @@ def store(tmp_path: Path) -> Store:
 @pytest.fixture
 def pg_url(postgres_url: str) -> Iterator[str]:
     """A PostgreSQL database of this test's own, migrated, dropped afterwards."""
-    base = make_url(postgres_url)
-    name = f"cw_sync_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        url = base.set(database=name).render_as_string(hide_password=False)
-        upgrade(url)
+    with fresh_database(postgres_url, "cw_sync") as url:
         yield url
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
