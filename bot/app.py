@@ -84,8 +84,7 @@ def make_clients(settings: Settings, env: Env) -> Clients:
         store=store,
         messenger=messenger,
         poll=engine.poll,
-        unhealthy_sources=lambda: {f"{team}/{source}": reason
-                                   for (team, source), reason in engine.unhealthy.items()},
+        unhealthy_sources=lambda: _unhealthy(store, engine.unhealthy),
         stop_poll=engine.stop,
     )
 
@@ -225,7 +224,10 @@ class Crosswalk:
             report["ok"] = False
         # Reported, not failed: a restart cannot fix a revoked token, so the load balancer
         # should keep the replica; operators see which source needs new credentials.
-        report["unhealthy_sources"] = self.clients.unhealthy_sources()
+        try:  # failing sources of every replica's passes (the store's), and this one's
+            report["unhealthy_sources"] = self.clients.unhealthy_sources()
+        except Exception:  # noqa: BLE001 (the store's own failure is reported above)
+            report["unhealthy_sources"] = {}
         # Reported too: no replica polled these for two intervals (a dead lease holder, a
         # scheduler that stopped firing, a source down).
         try:
@@ -266,3 +268,14 @@ def build_app(settings: Settings, env: Env, clients: Clients | None = None) -> C
         home=HomeService(c.store, settings, c.messenger, c.clock),
         reviews=ReviewService(c.store, c.messenger, settings, clock=c.clock),
     )
+
+
+def _unhealthy(store: Store, rejected: dict[tuple[str, str], str]) -> dict[str, str]:
+    """Sources whose last pass failed on any replica (the store's record), and those this
+    process found with rejected credentials (named more precisely)."""
+    try:
+        failing = store.source_failures()
+    except Exception:  # noqa: BLE001 (an unreadable store is reported by /healthz itself)
+        failing = {}
+    named = {f"{team}/{source}": reason for (team, source), reason in rejected.items()}
+    return {**failing, **named}

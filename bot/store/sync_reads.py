@@ -8,7 +8,9 @@ test keeps ``bot.sync`` off the tables). Every method joins ``conn`` when given.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
+from datetime import datetime
 
 from sqlalchemy import and_, delete, select
 from sqlalchemy.engine import Connection
@@ -16,11 +18,12 @@ from sqlalchemy.engine import Connection
 from bot.flow.facts import PrFact
 from bot.flow.model import PullRequest
 from bot.store import tables as t
-from bot.store.base import IN_CHUNK, StoreBase, chunked
+from bot.store.base import IN_CHUNK, StoreBase, chunked, dialect_insert
 from bot.store.convert import to_pull_request
 from bot.store.facts import to_pr_fact
 
 PENDING_SOURCE = "refresh"  # sync_cursors rows of the facts a pass has yet to recompute
+HEALTH_SOURCE = "health"  # sync_cursors rows of sources failing now (scope: the source)
 
 
 class SyncReadsMixin(StoreBase):
@@ -33,6 +36,49 @@ class SyncReadsMixin(StoreBase):
                 .order_by(c.updated_at, c.scope))
         with self._use(conn, write=False) as db:
             return [str(v) for v in db.execute(stmt).scalars()]
+
+    def record_source_failure(
+        self, team: str, source: str, error: str, now: datetime, *,
+        conn: Connection | None = None,
+    ) -> None:
+        """Note that ``team``'s ``source`` failed at ``now``: since when it has been failing
+        (the first failure in a row), how many passes in a row, and the last error."""
+        c = t.sync_cursors.c
+        with self._use(conn, write=True) as db:
+            row = db.execute(select(c.value).where(
+                c.team == team, c.source == HEALTH_SOURCE, c.scope == source)).first()
+            before = json.loads(row.value) if row is not None else {}
+            value = json.dumps({"since": before.get("since", now.isoformat()),
+                                "failures": int(before.get("failures", 0)) + 1,
+                                "error": error})
+            stmt = dialect_insert(db, t.sync_cursors).values(
+                team=team, source=HEALTH_SOURCE, scope=source, value=value, updated_at=now)
+            db.execute(stmt.on_conflict_do_update(index_elements=["team", "source", "scope"],
+                                                  set_={"value": value, "updated_at": now}))
+
+    def clear_source_failure(
+        self, team: str, source: str, *, conn: Connection | None = None
+    ) -> None:
+        """``team``'s ``source`` answered again."""
+        c = t.sync_cursors.c
+        with self._use(conn, write=True) as db:
+            db.execute(delete(t.sync_cursors).where(
+                c.team == team, c.source == HEALTH_SOURCE, c.scope == source))
+
+    def source_failures(self, *, conn: Connection | None = None) -> dict[str, str]:
+        """``"team/source": "error (failing since ..., N passes in a row)"`` for every source
+        whose last pass failed, whichever replica ran it."""
+        c = t.sync_cursors.c
+        stmt = (select(c.team, c.scope, c.value).where(c.source == HEALTH_SOURCE)
+                .order_by(c.team, c.scope))
+        with self._use(conn, write=False) as db:
+            rows = list(db.execute(stmt))
+        out = {}
+        for team, source, text in rows:
+            data = json.loads(text)
+            out[f"{team}/{source}"] = (f"{data['error']} (failing since {data['since']}, "
+                                       f"{data['failures']} passes in a row)")
+        return out
 
     def clear_pending_refreshes(self, team: str, *, conn: Connection | None = None) -> None:
         """Drop ``team``'s queued refreshes (in the transaction that applied them)."""

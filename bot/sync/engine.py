@@ -174,6 +174,7 @@ class SyncEngine:
             self._failed(job.team, "jira", error, report, now)
             return report
         self.unhealthy.pop((job.team, "jira"), None)
+        self._health(job.team, "jira", None, now)
         if not report.changed:
             report.status = "unchanged"
         return report
@@ -207,6 +208,7 @@ class SyncEngine:
                 report.status = "unchanged"
         if deferred is None and not any(r.status == "failed" for r in reports):
             self.unhealthy.pop((job.team, "github"), None)
+            self._health(job.team, "github", None, now)
         return reports
 
     def _still_deferred(self, team: str, source: str, now: datetime, report: SourceReport) -> bool:
@@ -233,10 +235,22 @@ class SyncEngine:
         report.status = "failed"
         event(log, "sync.failed", logging.WARNING, team=team, source=source,
               kind=type(error).__name__, reason=error.message)
+        self._health(team, source, error.message, now)
         if isinstance(error, AuthError):
             if self.raise_auth:
                 raise error
             self.unhealthy[(team, source)] = error.message
+
+    def _health(self, team: str, source: str, error: str | None, now: datetime) -> None:
+        """Keep the store's record of failing sources (``/healthz`` on every replica)."""
+        try:
+            if error is None:
+                self.store.clear_source_failure(team, source)
+            else:
+                self.store.record_source_failure(team, source, error, now)
+        except Exception as exc:  # noqa: BLE001 (the pass's own outcome matters more)
+            event(log, "sync.health_not_recorded", logging.WARNING, team=team, source=source,
+                  error=type(exc).__name__)
 
     def _query_projects(self) -> frozenset[str]:
         """Projects of the items that teams reading Jira by JQL have mirrored.

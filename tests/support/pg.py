@@ -18,7 +18,8 @@ def fresh_database(server_url: str, prefix: str = "cw_test") -> Iterator[str]:
     (``WITH (FORCE)``: connections a killed process left behind do not keep it)."""
     base = make_url(server_url)
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart the server between the CREATE and the DROP
+    admin = create_engine(base, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     try:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')

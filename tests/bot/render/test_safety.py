@@ -48,7 +48,10 @@ from tests.support.reports import report_of
 
 T = datetime(2026, 11, 16, 9, tzinfo=UTC)
 # Our own tokens: links built by link(), mentions of our resolved ids, configured channels.
-OWN_TOKENS = re.compile(r"<https?://(?:(?![<>|])[!-~])+(\|[^<>]*)?>|<@U0(?:ALICE|BOB)>|<#C0PAY>")
+# Ours: links, the people we mention, and channel references — a configured channel that
+# is an id (C…, G… for a private one, D…) is shown as a channel mention on purpose.
+OWN_TOKENS = re.compile(
+    r"<https?://(?:(?![<>|])[!-~])+(\|[^<>]*)?>|<@U0(?:ALICE|BOB)>|<#[CGD][A-Z0-9]{2,30}>")
 hostile = st.text(max_size=80) | st.sampled_from(
     [
         "<!channel>",
