@@ -31,7 +31,8 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "views.publish": frozenset(),
     "conversations.info": frozenset({"channels:read", "groups:read"}),
     "conversations.list": frozenset({"channels:read", "groups:read"}),
-    "conversations.history": frozenset({"channels:history", "groups:history"}),
+    "conversations.history": frozenset({"channels:history", "groups:history", "im:history"}),
+    "conversations.open": frozenset({"im:write"}),
 }
 _CALL = re.compile(r"""(?:_call|translate_errors)\(\s*["']([a-zA-Z_.0-9]+)["']""")
 

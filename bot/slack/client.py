@@ -169,20 +169,20 @@ class Messenger:
         """The top-level post of ours carrying ``key`` in ``channel`` (an id or ``#name``)
         since ``since``, newest first over at most ``HISTORY_PAGES`` pages; None when there is
         none."""
-        found = self.channel_status(channel)
-        if found is None:
+        conversation = self._conversation_id(channel)
+        if conversation is None:
             return None
         cursor: str | None = None
         for _ in range(HISTORY_PAGES):
             with translate_errors("conversations.history"):
                 r = self.client.conversations_history(
-                    channel=found.id, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE,
+                    channel=conversation, oldest=f"{since.timestamp():.6f}", limit=HISTORY_PAGE,
                     include_all_metadata=True, cursor=cursor)
             for message in r.get("messages") or ():
                 meta = message.get("metadata") or {}
                 if (meta.get("event_type") == POST_EVENT
                         and (meta.get("event_payload") or {}).get("key") == key):
-                    return PostedMessage(found.id, str(message["ts"]))
+                    return PostedMessage(conversation, str(message["ts"]))
             cursor = (r.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None
@@ -195,6 +195,14 @@ class Messenger:
         r = self._call("chat.update", lambda: self.client.chat_update(
             channel=channel, ts=ts, text=text, blocks=blocks))
         return PostedMessage(str(r["channel"]), str(r["ts"]))
+
+    def _conversation_id(self, channel: str) -> str | None:
+        """The id ``conversations.history`` needs: a channel's, or a user's DM with the bot."""
+        if channel[:1] in ("U", "W"):
+            with translate_errors("conversations.open"):
+                return str(self.client.conversations_open(users=channel)["channel"]["id"])
+        found = self.channel_status(channel)
+        return found.id if found is not None else None
 
     def lookup_user_by_email(self, email: str) -> SlackPerson:
         """The Slack user with ``email``; ``NotFound`` when there is none."""

@@ -14,6 +14,8 @@ BOT_SCOPES = frozenset({
     "groups:read",  # ... and private ones
     "channels:history",  # conversations.history: find a post whose answer was lost (public)
     "groups:history",  # ... and in private channels
+    "im:history",  # ... and in a DM (an alert)
+    "im:write",  # conversations.open: the DM's id, to read its history
 })
 
 

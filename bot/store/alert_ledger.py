@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection
 
 from bot.store import tables as t
@@ -34,6 +34,9 @@ class AlertEntry:
     acknowledged_by: str | None
     acknowledged_at: datetime | None
 
+
+
+MAYBE_POSTED = "?"  # channel of a held alert whose earlier post may have landed
 
 
 class AlertLedgerMixin(StoreBase):
@@ -102,12 +105,14 @@ class AlertLedgerMixin(StoreBase):
         """Hold a claimed, unsent alert until the recipient's next working hour."""
         return self._alert_update((alert_key, level, recipient), conn, held_until=until)
 
-    def settle_unknown_alert(
-        self, alert_key: str, level: int, recipient: str, *, conn: Connection | None = None
+    def hold_unknown_alert(
+        self, alert_key: str, level: int, recipient: str, until: datetime, *,
+        conn: Connection | None = None,
     ) -> bool:
-        """Leave a claimed alert whose post had an unknown outcome claimed and no longer held:
-        it may have landed, so no run sends it again."""
-        return self._alert_update((alert_key, level, recipient), conn, held_until=None)
+        """Hold a claimed alert whose post had an unknown outcome until ``until``, marked
+        (``channel`` ``MAYBE_POSTED``) so the retry first looks for it in the conversation."""
+        return self._alert_update((alert_key, level, recipient), conn, held_until=until,
+                                  channel=MAYBE_POSTED)
 
     def acknowledge_alert(
         self, alert_key: str, by_user: str, now: datetime, *, conn: Connection | None = None
@@ -142,12 +147,20 @@ class AlertLedgerMixin(StoreBase):
         with self._use(conn, write=False) as c:
             return [AlertEntry(*row) for row in c.execute(stmt)]
 
-    def due_held_alerts(self, now: datetime, *, conn: Connection | None = None) -> list[AlertEntry]:
-        """Claimed, unsent alerts whose hold has expired by ``now``."""
+    def due_held_alerts(
+        self, now: datetime, *, stale_before: datetime | None = None,
+        conn: Connection | None = None,
+    ) -> list[AlertEntry]:
+        """Claimed, unsent alerts whose hold has expired by ``now``; with ``stale_before``,
+        also those claimed before it and never held nor sent (their run died between the
+        claim and the post, or between the post and its record)."""
         a = t.alert_ledger.c
+        due = a.held_until <= now
+        if stale_before is not None:
+            due = or_(due, and_(a.held_until.is_(None), a.claimed_at < stale_before))
         stmt = (
             select(t.alert_ledger)
-            .where(a.sent_at.is_(None), a.held_until <= now, a.acknowledged_at.is_(None))
+            .where(a.sent_at.is_(None), due, a.acknowledged_at.is_(None))
             .order_by(a.held_until, a.alert_key, a.level, a.recipient)
         )
         with self._use(conn, write=False) as c:

@@ -15,7 +15,9 @@ waits, whole, for the team's working time; DMs outside the recipient's working h
 Slack tz, the team's hours and workdays) are held and sent by the first run after the hold.
 Snoozed subjects stay quiet until the snooze ends; an acknowledged alert key gets no further
 reminders (a new handoff of the same item is a new key). Held DMs that became moot (picked
-up, superseded by a higher level) are dropped: marked sent with an empty channel.
+up, superseded by a higher level) are dropped: marked sent with an empty channel. A post whose
+answer was lost is held for a retry, and a claim whose run died is picked up once stale;
+either first looks for the post in its conversation by the ledger key it carries.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ from bot.render.alerts import (
     review_team_dm,
     unreleased_channel_message,
 )
-from bot.store.alert_ledger import AlertEntry
+from bot.store.alert_ledger import MAYBE_POSTED, AlertEntry
 from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
 from bot.usecases.alert_outcomes import SentAlert, TeamState
+from bot.usecases.claims import STALE_CLAIM, earlier_post
 from bot.usecases.people import People
 from bot.usecases.stores import AlertStore
 
@@ -249,8 +252,10 @@ class AlertService(AlertButtons):
 
     def _deliver(
         self, team: TeamState, alert: Alert, recipient: str, now: datetime, dry_run: bool, *,
-        claim: bool,
+        claim: bool, look_since: datetime | None = None,
     ) -> SentAlert | None:
+        """Claim (unless held) and post one alert level; ``look_since``: an earlier attempt
+        since then may have landed, so look for it in the conversation first."""
         text, blocks = self._render(team, alert, recipient)
         target = team.channel if recipient == CHANNEL else recipient
         base = SentAlert(alert.alert_key, alert.level, recipient, "would_send", text, target)
@@ -265,12 +270,18 @@ class AlertService(AlertButtons):
         if target in self._shut_out:
             self.store.hold_alert(*key, now + RETRY_AFTER)  # kept for when the bot is invited
             return replace(base, status="failed")
+        post_key = f"alert:{key[0]}:{key[1]}:{key[2]}"
+        found = earlier_post(self.messenger, target, post_key, look_since)
+        if found is not None:
+            self.store.mark_alert_sent(*key, channel=found.channel, message_ts=found.ts, now=now)
+            event(log, "alerts.recovered", logging.WARNING, key=key[0], level=key[1])
+            return replace(base, status="sent", channel=found.channel, message_ts=found.ts)
         try:
-            posted = self.messenger.post_message(target, text, blocks)
+            posted = self.messenger.post_message(target, text, blocks, key=post_key)
         except Unavailable as exc:
-            # The outcome is unknown: the claim stays (and a held DM is held no more), so
-            # this level is never sent twice.
-            self.store.settle_unknown_alert(*key)
+            # The outcome is unknown: held for a retry that first looks for it (by the key it
+            # carries) in the conversation, so it is sent once, not never and not twice.
+            self.store.hold_unknown_alert(*key, now + RETRY_AFTER)
             event(log, "alerts.outcome_unknown", logging.ERROR, key=key[0], level=key[1], error=exc)
             return replace(base, status="failed")
         except IntegrationError as exc:
@@ -327,7 +338,7 @@ class AlertService(AlertButtons):
     ) -> list[SentAlert]:
         owner = {key: (team, alert) for team in teams for key, alert in team.current.items()}
         out: list[SentAlert] = []
-        for entry in self.store.due_held_alerts(now):
+        for entry in self.store.due_held_alerts(now, stale_before=now - STALE_CLAIM):
             key = (entry.alert_key, entry.level, entry.recipient)
             found = owner.get(entry.alert_key)
             if found is None or not self._still_current(*found) or self._superseded(entry):
@@ -341,8 +352,10 @@ class AlertService(AlertButtons):
                 if not dry_run:
                     self.store.hold_alert(*key, until)
                 continue
+            maybe = entry.channel == MAYBE_POSTED or entry.held_until is None  # tried before
             sent = self._deliver(team, replace(alert, level=entry.level), entry.recipient, now,
-                                 dry_run, claim=False)
+                                 dry_run, claim=False,
+                                 look_since=entry.claimed_at if maybe else None)
             if sent is not None:
                 out.append(sent)
         return out

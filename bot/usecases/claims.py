@@ -15,6 +15,7 @@ from bot.store.ledgers import DigestEntry
 log = logging.getLogger(__name__)
 
 CLOCK_SKEW = timedelta(minutes=5)  # between the replica that claimed and Slack's clock
+STALE_CLAIM = timedelta(minutes=30)  # a claim without a post this old: its run died
 
 
 def claim_or_take_over(
@@ -43,17 +44,18 @@ def claim_or_take_over(
 
 
 def earlier_post(
-    messenger: Messenger, channel: str, key: str, taken_over: DigestEntry | None
+    messenger: Messenger, channel: str, key: str, since: datetime | None
 ) -> PostedRef | None:
-    """The post a run whose claim was taken over made before it died (its answer lost):
-    found in the channel's recent history by the ledger ``key`` it carries as metadata.
-    None when the claim was not taken over, nothing carries the key, or the history cannot
-    be read (then the post is made again, as before the history was asked)."""
-    if taken_over is None:
+    """The post an earlier attempt made before its run died or lost Slack's answer, found
+    in the conversation's history since ``since`` (that attempt's claim) by the ledger
+    ``key`` it carries as metadata. None when there was no such attempt (``since`` None),
+    nothing carries the key, or the history cannot be read (then the post is made again, as
+    before the history was asked)."""
+    if since is None:
         return None
     try:
-        return messenger.find_posted(channel, key, taken_over.claimed_at - CLOCK_SKEW)
+        return messenger.find_posted(channel, key, since - CLOCK_SKEW)
     except IntegrationError as exc:
         event(log, "slack.history_unreadable", logging.WARNING, channel=channel, key=key,
-              error=exc.message, fix="grant channels:history and groups:history (reinstall)")
+              error=exc.message, fix="grant the *:history scopes and im:write (reinstall)")
         return None

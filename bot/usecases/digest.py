@@ -50,14 +50,13 @@ from bot.render.digest import (
     render_digest,
 )
 from bot.store.ledgers import DigestEntry
-from bot.usecases.claims import claim_or_take_over, earlier_post
+from bot.usecases.claims import STALE_CLAIM, claim_or_take_over, earlier_post
 from bot.usecases.reporting import recent_reports, team_report
 from bot.usecases.schedule import DigestSlot, last_due, missed_digests
 from bot.usecases.stores import DigestStore
 
 log = logging.getLogger(__name__)
 
-STALE_CLAIM = timedelta(minutes=30)
 TREND_WEEKS = 4
 CHART_WEEKS = 12
 OLDEST_WAITING = 5
@@ -257,7 +256,8 @@ class DigestService:
         except BaseException:
             self.store.release_digest_claim(team, label, self.holder)  # nothing was posted
             raise
-        found = earlier_post(self.messenger, channel, digest_key(team, label), taken_over)
+        found = earlier_post(self.messenger, channel, digest_key(team, label),
+                             taken_over.claimed_at if taken_over else None)
         if found is not None:
             return self._recovered(team, label, found, composed, now)
         return self._post_claimed(team, label, channel, composed, now)

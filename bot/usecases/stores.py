@@ -150,7 +150,9 @@ class AlertStore(ButtonStore, OpenWorkStore, Protocol):
         conn: Conn = None,
     ) -> bool: ...
 
-    def due_held_alerts(self, now: datetime, *, conn: Conn = None) -> list[AlertEntry]: ...
+    def due_held_alerts(
+        self, now: datetime, *, stale_before: datetime | None = None, conn: Conn = None,
+    ) -> list[AlertEntry]: ...
 
     def hold_alert(
         self,
@@ -176,8 +178,9 @@ class AlertStore(ButtonStore, OpenWorkStore, Protocol):
 
     def release_lease(self, name: str, holder: str, *, conn: Conn = None) -> bool: ...
 
-    def settle_unknown_alert(
-        self, alert_key: str, level: int, recipient: str, *, conn: Conn = None
+    def hold_unknown_alert(
+        self, alert_key: str, level: int, recipient: str, until: datetime, *,
+        conn: Conn = None,
     ) -> bool: ...
 
     def try_lease(

@@ -58,6 +58,9 @@ class SlackChannels(SandboxServer):
         return channel
 
     def _open(self, params: Params, request: Request) -> Response:
+        if "im:write" not in self.world.slack.scopes:
+            raise wire.SlackError("missing_scope", needed="im:write",
+                                  provided=",".join(self.world.slack.scopes))
         users = [u for u in str(params.get("users") or "").split(",") if u]
         if params.get("channel"):
             channel = self._find_channel(str(params["channel"]))

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 # As config/slack-app-manifest.yaml grants (tests/test_slack_manifest.py keeps them equal).
 BOT_SCOPES = ("chat:write", "commands", "files:write", "users:read", "users:read.email",
-              "channels:read", "groups:read", "channels:history", "groups:history")
+              "channels:read", "groups:read", "channels:history", "groups:history",
+              "im:history", "im:write")
 
 
 @dataclass(slots=True)

@@ -176,7 +176,8 @@ def test_the_bot_tokens_scopes_are_checked_against_what_crosswalk_needs(
     result = check(box, tmp_path)
     assert result.exit_code == 1, result.output
     assert ("FAIL slack: the bot token lacks the scopes channels:history, files:write, "
-            "groups:history, groups:read, users:read, users:read.email: add them under OAuth "
+            "groups:history, groups:read, im:history, im:write, users:read, users:read.email: "
+            "add them under OAuth "
             "& Permissions (or recreate the app from config/slack-app-manifest.yaml), then "
             "reinstall the app") in result.stdout.splitlines()
 

@@ -368,15 +368,48 @@ def test_a_channel_the_bot_is_not_in_is_reported_once_per_run_and_kept(
     assert len(top_level(server)) == 4
 
 
-def test_a_held_dm_whose_answer_was_lost_is_not_sent_again(
+def test_a_held_dm_slack_failed_on_is_looked_for_then_sent_once(
     store: Store, server: SlackServer,
 ) -> None:
     add_handoff(store, "PAY-5", utc(16, 9))
     svc = alerts(store, server)
     run(svc, utc(18, 16, 30))  # Carol's DM is held to her morning
     server.fail_next(1, 503, path_prefix="/api/chat.postMessage")  # the outcome is unknown
+    [failed] = run(svc, utc(19, 3, 45))
+    assert (failed.recipient, failed.status) == (CAROL, "failed")
+    assert server.dms_to(CAROL) == []  # Slack failed before posting
+    [again] = run(svc, utc(19, 4))  # RETRY_AFTER later: not in her DM's history, so sent
+    assert (again.recipient, again.status) == (CAROL, "sent")
+    assert server.calls("conversations.history") == 1
+    assert run(svc, utc(19, 6)) == [] and len(server.dms_to(CAROL)) == 1
+
+
+def test_an_alert_whose_answer_was_lost_is_found_in_the_conversation_not_sent_twice(
+    store: Store, server: SlackServer,
+) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    svc = alerts(store, server)
+    run(svc, utc(18, 16, 30))  # Carol's DM is held to her morning
+    server.lose_answer_next(1, path_prefix="/api/chat.postMessage")  # posted, never answered
     [lost] = run(svc, utc(19, 3, 45))
     assert (lost.recipient, lost.status) == (CAROL, "failed")
-    assert run(svc, utc(19, 4)) == [] and run(svc, utc(19, 6)) == []  # never re-sent
+    [dm] = server.dms_to(CAROL)
+    [found] = run(svc, utc(19, 4))  # looked for by its key in her DM: found, recorded
+    assert (found.recipient, found.status, found.message_ts) == (CAROL, "sent", dm.ts)
+    assert server.dms_to(CAROL) == [dm]
     [entry] = [e for e in store.alert_entries(KEY) if e.recipient == CAROL]
-    assert entry.sent_at is None and entry.held_until is None  # claimed, settled as unknown
+    assert entry.sent_at is not None and entry.message_ts == dm.ts
+
+
+def test_a_claim_whose_run_died_before_posting_is_sent_once_it_is_stale(
+    store: Store, server: SlackServer,
+) -> None:
+    add_handoff(store, "PAY-5", utc(16, 9))
+    # A run claimed the channel post on Wednesday 10:00 and died before posting it.
+    assert store.claim_alert(KEY, 1, LEDGER_CHANNEL, "alerts:dead-host:1:x", utc(18, 10))
+    svc = alerts(store, server)
+    sent = run(svc, utc(18, 10, 15))  # the DMs go out; the claimed channel post is not stale
+    assert LEDGER_CHANNEL not in {s.recipient for s in sent} and top_level(server) == []
+    [late] = [s for s in run(svc, utc(18, 10, 45)) if s.recipient == LEDGER_CHANNEL]
+    assert late.status == "sent" and len(top_level(server)) == 1  # looked for, then posted
+    assert [s for s in run(svc, utc(18, 11, 30)) if s.recipient == LEDGER_CHANNEL] == []
