@@ -6,17 +6,17 @@ test runs never see each other's rows; each store test starts from empty tables.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, delete
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
 
 from bot.store import migrate
 from bot.store.db import make_engine
 from bot.store.repo import Store
 from bot.store.tables import metadata
+from tests.support.pg import fresh_database
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -26,17 +26,8 @@ def _fresh_database(request: pytest.FixtureRequest, tmp: pytest.TempPathFactory)
     if request.param == "sqlite":
         yield f"sqlite:///{tmp.mktemp('store') / 'crosswalk.db'}"
         return
-    base = make_url(request.getfixturevalue("postgres_url"))
-    name = f"cw_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield base.set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        admin.dispose()
+    with fresh_database(request.getfixturevalue("postgres_url"), migrated=False) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from slack_sdk.errors import SlackApiError
 
 from integrations.sandbox.slack import signing
 from integrations.sandbox.slack.server import SlackServer
-from tests.support.slack_world import ALICE, BOB, CHANNEL, TOKEN, make_world
+from tests.support.slack_world import ALICE, BOB, CHANNEL, TOKEN
 
 SPECS = Path(__file__).parents[5] / "shared" / "specs" / "slack"  # ../shared beside the checkout
 pytestmark = pytest.mark.skipif(not SPECS.exists(), reason="shared/specs/slack not present")
@@ -133,27 +133,7 @@ def test_contract_helpers_catch_an_invented_key_and_a_wrong_type() -> None:
         check(method_schema("auth.test", "ok"), good | {"user_id": 42})
 
 
-# ---- fixtures ----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    with SlackServer(make_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_world()
-    running.clear_faults()
-    running.reset_log()
-    return running
-
-
-@pytest.fixture
-def client(server: SlackServer) -> WebClient:
-    return WebClient(token=TOKEN, base_url=server.url + "/api/", timeout=5)
+# ---- helpers (the server and client fixtures: conftest.py) -------------------------------
 
 
 def ok_payload(call: Callable[[], Any]) -> Json:

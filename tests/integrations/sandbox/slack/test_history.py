@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -12,29 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from integrations.sandbox.slack.server import SlackServer
-from tests.support.slack_world import CHANNEL, TOKEN, make_world
+from tests.support.slack_world import CHANNEL, TOKEN
 
 META = {"event_type": "crosswalk_post", "event_payload": {"key": "digest:payments:2026-W47"}}
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    with SlackServer(make_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_world()
-    running.clear_faults()
-    running.reset_log()
-    return running
-
-
-@pytest.fixture
-def client(server: SlackServer) -> WebClient:
-    return WebClient(token=TOKEN, base_url=server.url + "/api/", timeout=5)
 
 
 def post(client: WebClient, text: str, **kwargs: Any) -> str:

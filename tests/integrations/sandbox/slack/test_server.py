@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -12,29 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import RateLimitErrorRetryHandler
 
 from integrations.sandbox.slack.server import SlackServer
-from tests.support.slack_world import ALICE, BOB, CAROL, TOKEN, make_world
-
-
-@pytest.fixture(scope="module")
-def running() -> Iterator[SlackServer]:
-    # One listener per module: stopping a server waits out its 0.5 s poll interval.
-    with SlackServer(make_world()) as s:
-        assert isinstance(s, SlackServer)
-        yield s
-
-
-@pytest.fixture
-def server(running: SlackServer) -> SlackServer:
-    running.world = make_world()
-    running.clear_faults()
-    running.reset_log()
-    running.revoked_tokens.clear()
-    return running
-
-
-@pytest.fixture
-def client(server: SlackServer) -> WebClient:
-    return WebClient(token=TOKEN, base_url=server.url + "/api/", timeout=5)
+from tests.support.slack_world import ALICE, BOB, CAROL, TOKEN
 
 
 def test_post_message_lands_in_channel_with_increasing_unique_ts(
