@@ -59,6 +59,11 @@ BENCHES = (
     ),
     Bench("slash", ("--runs", "5", "--rounds", "5"), ("--runs", "2", "--rounds", "2"),
           "slash ack p99 <= 60 ms at 20 concurrent, in every one of 5 runs"),
+    Bench("load", ("--replicas", "3", "--days", "7"),
+          ("--replicas", "2", "--days", "0.1", "--items", "400", "--no-slash"),
+          "100 teams, 500 repositories, 3 replicas: each team polled once per cycle; GitHub"
+          " requests that spend the rate limit within 5,000 an hour (slash ack at 50"
+          " concurrent, store growth and replica RSS reported, no fixed target)"),
     Bench("startup", ("--repeat", "5"), ("--repeat", "2"),
           "crosswalk --help <= 0.25 s; report of one team-week (whole process) <= 0.45 s;"
           " idle serve RSS <= 110 MB"),

@@ -10,9 +10,14 @@ import subprocess
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from bot.app import make_clients
+from bot.cli.main import main
+from bot.config.env import DESCRIPTIONS, Env
 from bot.config.settings import parse_settings
 from bot.store import Store, make_engine
 from integrations.sandbox.generator.organisation import generate
@@ -24,8 +29,15 @@ from tests.support.sync_world import NOW, SINCE, make_engine_for
 PG_RESTART = "CROSSWALK_TEST_POSTGRES_RESTART"  # a command that restarts the test server
 
 
+def _check(box: Sandbox, tmp_path: Path, url: str) -> Result:
+    path = box.write_config(tmp_path / "crosswalk.yaml")
+    env: dict[str, str | None] = {name: None for name in DESCRIPTIONS}
+    env.update({**box.env(), "DATABASE_URL": url})
+    return CliRunner().invoke(main, ["--config", str(path), "check"], env=env)
+
+
 def test_jira_down_for_an_hour_of_polls_is_reported_then_caught_up_without_a_gap(
-    pg_url: str,
+    pg_url: str, tmp_path: Path,
 ) -> None:
     world = generate("small", seed=3, now=NOW)
     settings = parse_settings(scenario_config(world))
@@ -45,11 +57,19 @@ def test_jira_down_for_an_hour_of_polls_is_reported_then_caught_up_without_a_gap
                 world.add_transition(item.key, "Ready for Development", clock[0])
             for replica in replicas:
                 replica.poll()
-        failing = store.source_failures()  # what /healthz on either replica reports
+        # /healthz on any replica, as serve wires it (a replica that never polled included):
+        clients = make_clients(settings, Env.from_mapping({**box.env(), "DATABASE_URL": pg_url}))
+        failing = clients.unhealthy_sources()
+        clients.store.engine.dispose()
         assert set(failing) == {f"{team}/jira" for team in settings.teams}
         reason = failing[f"{next(iter(settings.teams))}/jira"]
         assert "503" in reason and "4 passes in a row" in reason
         assert f"since {(NOW + timedelta(minutes=15)).isoformat()}" in reason
+
+        checked = _check(box, tmp_path, pg_url)  # `crosswalk check` probes Jira live
+        assert checked.exit_code == 1
+        assert any(line.startswith("FAIL") and "jira" in line
+                   for line in checked.stdout.splitlines()), checked.stdout
 
         box.jira.clear_faults()  # back
         clock[0] = NOW + timedelta(minutes=75)

@@ -10,9 +10,9 @@ has one team per release source: GitHub releases, deployments and tags.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-SCENARIOS = ("small", "default", "demo", "large", "mixed")
+SCENARIOS = ("small", "default", "demo", "large", "mixed", "load")
 DEFAULT_SIZE = 200
 LARGE_SIZE = 100_000
 ITEMS_PER_TEAM = 400  # generated teams hold about this many items each
@@ -74,6 +74,8 @@ def team_plans(scenario: str, size: int | None, seed: int) -> list[TeamPlan]:
             TeamPlan("ledger", "LED", ("acme/ledger-api", "acme/ledger-web"), items=each,
                      cadence_days=10.0, hotfix_rate=0.5, ships_by="tags"),
         ]
+    if scenario == "load":  # bench/load.py: many teams and repositories, little history each
+        return load_plans(size or 2_000, seed)
     if scenario in ("default", "large"):
         total = size or (LARGE_SIZE if scenario == "large" else DEFAULT_SIZE)
         return generated_plans(total, seed)
@@ -111,6 +113,21 @@ def demo_plans(size: int) -> list[TeamPlan]:
         ships_by="deployments",
     )
     return [payments, checkout, storefront]
+
+
+LOAD_TEAMS, LOAD_REPOS_PER_TEAM = 100, 5
+
+
+def load_plans(total: int, seed: int) -> list[TeamPlan]:
+    """100 teams of five repositories each (500), ``total`` items between them."""
+    plans = generated_plans(LOAD_TEAMS * ITEMS_PER_TEAM, seed)  # varied habits, 100 teams
+    out = []
+    for index, plan in enumerate(plans):
+        name, key = f"team{index:03d}", f"T{index:03d}"
+        repos = tuple(f"acme/{name}-{n}" for n in range(LOAD_REPOS_PER_TEAM))
+        out.append(replace(plan, name=name, key=key, repos=repos,
+                           items=max(total // LOAD_TEAMS, 2)))
+    return out
 
 
 def generated_plans(total: int, seed: int) -> list[TeamPlan]:
