@@ -1,6 +1,6 @@
 """Upstream outages on PostgreSQL: Jira down for an hour of scheduled polls (the team shown
 failing on every replica's ``/healthz``, then caught up without a gap), and the database
-itself restarted under load."""
+itself stopped and started again under a running backfill (``/healthz`` says so meanwhile)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.app import make_clients
+from bot.app import build_app, make_clients
 from bot.cli.main import main
 from bot.config.env import DESCRIPTIONS, Env
 from bot.config.settings import parse_settings
@@ -26,7 +26,8 @@ from tests.support.oracle import expected_records
 from tests.support.sync_records import normalised, recomputed_facts, stored_facts, stored_records
 from tests.support.sync_world import NOW, SINCE, make_engine_for
 
-PG_RESTART = "CROSSWALK_TEST_POSTGRES_RESTART"  # a command that restarts the test server
+# pg_ctl of the test server, up to its action: the test appends "stop -m fast -w", "start -w"
+PG_CTL = "CROSSWALK_TEST_POSTGRES_CTL"
 
 
 def _check(box: Sandbox, tmp_path: Path, url: str) -> Result:
@@ -84,15 +85,17 @@ def test_jira_down_for_an_hour_of_polls_is_reported_then_caught_up_without_a_gap
 def test_the_database_restarted_under_load_costs_a_reconnect_not_a_record(
     pg_url: str,
 ) -> None:
-    restart = os.environ.get(PG_RESTART, "")
-    if not restart:
+    ctl = os.environ.get(PG_CTL, "")
+    if not ctl:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{PG_RESTART} is not set: CI must restart its PostgreSQL here")
-        pytest.skip(f"set {PG_RESTART} to a command that restarts the test PostgreSQL")
+            pytest.fail(f"{PG_CTL} is not set: CI must restart its PostgreSQL here")
+        pytest.skip(f"set {PG_CTL} to the test PostgreSQL's pg_ctl (with -D and -l)")
     world = generate("small", seed=3, now=NOW)
     settings = parse_settings(scenario_config(world))
     store = Store(make_engine(pg_url))
     with Sandbox(world) as box:
+        app = build_app(settings, Env.from_mapping({**box.env(), "DATABASE_URL": pg_url}))
+        assert app.health()["store"] == "ok"
         engine = make_engine_for(box, settings, store)
         box.jira.delay_all(0.02)  # a backfill in flight, page after page, when it goes down
         box.github.delay_all(0.02)
@@ -110,8 +113,11 @@ def test_the_database_restarted_under_load_costs_a_reconnect_not_a_record(
         while not stored_records(store).items:  # pages are committing
             assert time.monotonic() < deadline
             time.sleep(0.05)
-        subprocess.run(shlex.split(restart), check=True, timeout=120,  # the server keeps
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # no pipe open
+        _pg_ctl(ctl, "stop -m fast -w")
+        down = app.health()  # /healthz meanwhile: 503, naming the store
+        assert down["ok"] is False and down["store"].startswith("error: ")
+        _pg_ctl(ctl, "start -w")
+        assert app.health()["store"] == "ok"  # reconnected, nothing to restart
         running.join(120)
         box.jira.delay_all(0)
         box.github.delay_all(0)
@@ -122,4 +128,11 @@ def test_the_database_restarted_under_load_costs_a_reconnect_not_a_record(
         assert stored_records(store) == normalised(expected_records(world, jira_url=box.jira.url))
         assert stored_facts(store) == recomputed_facts(store, settings)
         assert all(store.pending_refreshes(team) == [] for team in settings.teams)
+        app.clients.store.engine.dispose()
     store.engine.dispose()
+
+
+def _pg_ctl(ctl: str, action: str) -> None:
+    # The server inherits no pipe of ours: with one, run() would wait for it forever.
+    subprocess.run([*shlex.split(ctl), *action.split()], check=True, timeout=120,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
