@@ -13,7 +13,7 @@ from bot.flow.model import Targets
 class Frozen(BaseModel):
     """The base of every settings model: immutable, and unknown keys are refused."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 def _hours(value: Duration | None) -> float | None:

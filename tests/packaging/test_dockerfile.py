@@ -65,7 +65,7 @@ def test_the_package_builds_from_only_the_paths_the_image_copies(tmp_path: Path)
     assert "bot/store/migrations/env.py" in names
     assert "bot/store/migrations/versions/0001_initial.py" in names
     assert "bot/cli/serve.py" in names and "integrations/sandbox/runner.py" in names
-    assert "crosswalk = bot.cli.main:main" in scripts
+    assert "crosswalk = bot.cli.entry:run" in scripts
 
 
 def test_dependencies_are_installed_in_a_layer_before_the_code() -> None:
