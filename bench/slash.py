@@ -43,7 +43,7 @@ TARGET_P99_MS = 60.0  # in every run, at 20 concurrent
 def start_serve(env: dict[str, str]) -> tuple[subprocess.Popen[str], int]:
     """``crosswalk serve`` on 127.0.0.1 and a free port; returns the process and the port."""
     command = [str(CROSSWALK)] if CROSSWALK.exists() else [
-        sys.executable, "-c", "from bot.cli.main import main; main()"]
+        sys.executable, "-c", "from bot.cli.entry import run; run()"]
     proc = subprocess.Popen([*command, "--log-level", "WARNING", "serve", "--host", "127.0.0.1",
                              "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, env=env)

@@ -32,7 +32,7 @@ from integrations.sandbox.runner import Sandbox
 
 TARGETS = {"help": 0.25, "report": 0.45, "rss_mb": 110.0}
 COMMAND = [str(CROSSWALK)] if CROSSWALK.exists() else [
-    sys.executable, "-c", "from bot.cli.main import main; main()"]
+    sys.executable, "-c", "from bot.cli.entry import run; run()"]
 REPORT_COMMAND = re.compile(r"DATABASE_URL=(\S+) \S+ report --config (\S+) --week (\S+)")
 
 
