@@ -55,7 +55,7 @@ from bot.render.alerts import (
 from bot.store.alert_ledger import MAYBE_POSTED, AlertEntry
 from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
 from bot.usecases.alert_outcomes import SentAlert, TeamState
-from bot.usecases.claims import STALE_CLAIM, earlier_post
+from bot.usecases.claims import STALE_CLAIM, alert_post_key, earlier_post
 from bot.usecases.people import People
 from bot.usecases.stores import AlertStore
 
@@ -270,7 +270,7 @@ class AlertService(AlertButtons):
         if target in self._shut_out:
             self.store.hold_alert(*key, now + RETRY_AFTER)  # kept for when the bot is invited
             return replace(base, status="failed")
-        post_key = f"alert:{key[0]}:{key[1]}:{key[2]}"
+        post_key = alert_post_key(*key)
         found = earlier_post(self.messenger, target, post_key, look_since)
         if found is not None:
             self.store.mark_alert_sent(*key, channel=found.channel, message_ts=found.ts, now=now)

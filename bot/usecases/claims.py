@@ -18,6 +18,24 @@ CLOCK_SKEW = timedelta(minutes=5)  # between the replica that claimed and Slack'
 STALE_CLAIM = timedelta(minutes=30)  # a claim without a post this old: its run died
 
 
+# The ledger key a post carries as message metadata (``crosswalk_post``), by which a later run
+# finds it in the conversation's history. One place, so that the formats stay apart.
+
+def digest_post_key(team: str, week: str) -> str:
+    """``digest:<team>:<ISO week>``."""
+    return f"digest:{team}:{week}"
+
+
+def review_post_key(team: str, period: str) -> str:
+    """``review:<team>:<period key>``."""
+    return f"review:{team}:{period}"
+
+
+def alert_post_key(alert_key: str, level: int, recipient: str) -> str:
+    """``alert:<alert key>:<level>:<recipient>`` (one post per alert, level and recipient)."""
+    return f"alert:{alert_key}:{level}:{recipient}"
+
+
 def claim_or_take_over(
     claim: Callable[[], bool],
     entry: Callable[[], DigestEntry | None],

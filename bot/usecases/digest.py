@@ -50,7 +50,7 @@ from bot.render.digest import (
     render_digest,
 )
 from bot.store.ledgers import DigestEntry
-from bot.usecases.claims import STALE_CLAIM, claim_or_take_over, earlier_post
+from bot.usecases.claims import STALE_CLAIM, claim_or_take_over, digest_post_key, earlier_post
 from bot.usecases.reporting import recent_reports, team_report
 from bot.usecases.schedule import DigestSlot, last_due, missed_digests
 from bot.usecases.stores import DigestStore
@@ -84,11 +84,6 @@ class _Composed:
 
     def render(self, chart_file_id: str | None) -> tuple[str, list[dict[str, Any]]]:
         return render_digest(self.report, chart_file_id=chart_file_id, **self.inputs)
-
-
-def digest_key(team: str, week: str) -> str:
-    """The ledger key a digest carries as message metadata: ``digest:<team>:<week>``."""
-    return f"digest:{team}:{week}"
 
 
 def scheduled_week(team: TeamFlow, now: datetime) -> IsoWeek:
@@ -256,7 +251,7 @@ class DigestService:
         except BaseException:
             self.store.release_digest_claim(team, label, self.holder)  # nothing was posted
             raise
-        found = earlier_post(self.messenger, channel, digest_key(team, label),
+        found = earlier_post(self.messenger, channel, digest_post_key(team, label),
                              taken_over.claimed_at if taken_over else None)
         if found is not None:
             return self._recovered(team, label, found, composed, now)
@@ -322,7 +317,7 @@ class DigestService:
         text, blocks = composed.render(None)
         try:
             posted = self.messenger.post_message(channel, text, blocks,
-                                                 key=digest_key(team, week))
+                                                 key=digest_post_key(team, week))
         except Unavailable:
             event(
                 log, "digest.post_outcome_unknown", logging.ERROR, team=team, week=week,

@@ -28,7 +28,7 @@ from bot.flow.review import build_review, default_periods, scheduled_periods
 from bot.render.chart import render_review_chart
 from bot.render.review import render_review
 from bot.store.ledgers import DigestEntry
-from bot.usecases.claims import STALE_CLAIM, claim_or_take_over, earlier_post
+from bot.usecases.claims import STALE_CLAIM, claim_or_take_over, earlier_post, review_post_key
 from bot.usecases.reporting import team_reports
 from bot.usecases.schedule import ReviewSlot
 from bot.usecases.stores import ReportStore, ReviewStore
@@ -146,7 +146,7 @@ class ReviewService:
             return ReviewOutcome(team, key, status, entry.channel if entry else None,
                                  entry.message_ts if entry else None)
         day_hours = settings.calendar.working_day_seconds / 3600
-        ledger_key = f"review:{team}:{key}"
+        ledger_key = review_post_key(team, key)
         found = earlier_post(self.messenger, settings.slack.channel, ledger_key,
                              taken_over.claimed_at if taken_over else None)
         if found is not None:  # a dead run posted it: record it, add its chart, post nothing
