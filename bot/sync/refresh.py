@@ -103,7 +103,10 @@ class Refresher:
 
     def flush(self, team: str) -> Dirty:
         """Recompute everything queued for ``team`` once, and empty its queue (one
-        transaction: the facts and the emptied queue commit together)."""
+        transaction: the facts and the emptied queue commit together). An empty queue, the
+        usual case of a poll, is seen by a read alone: no write lock is taken."""
+        if not self.store.pending_refreshes(team):
+            return Dirty()
         with self.store.transaction() as conn:
             union = Dirty()
             for text in self.store.pending_refreshes(team, conn=conn):

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-
 # Buffered streams, as a user's shell has them (a PYTHONUNBUFFERED=1 would hide a lost flush).
 BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
 

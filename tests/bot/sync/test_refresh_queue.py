@@ -4,9 +4,12 @@ transactions; a pass that dies before deriving leaves the queue to the next pass
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+from sqlalchemy import event
 
 from bot.config.settings import Settings
 from bot.store import Connection, Store
@@ -74,6 +77,40 @@ def test_a_pass_that_dies_before_deriving_leaves_its_queue_to_the_next_pass(
     assert stored["handoffs"] and stored["prs"]
     assert stored["handoffs"] == reference["handoffs"] and stored["prs"] == reference["prs"]
     assert stored["items"] == reference["items"] and stored["spans"] == reference["spans"]
+
+
+@contextmanager
+def write_transactions(store: Store) -> Iterator[list[str]]:
+    """The BEGINs of SQLite write transactions (``BEGIN IMMEDIATE``) issued meanwhile."""
+    begun: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            begun.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        yield begun
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+
+
+def test_a_pass_with_nothing_queued_takes_no_write_lock(
+    sandbox: Sandbox, settings: Settings, store: Store
+) -> None:
+    engine = make_engine_for(sandbox, settings, store)
+    first = next(iter(settings.teams))
+    engine.sync_all(NOW, backfill_since=SINCE, team=first)
+    refresher = engine.refresher
+    with write_transactions(store) as begun:
+        assert refresher.flush(first) == Dirty()
+    assert begun == []
+    with store.transaction() as conn:
+        refresher.defer(conn, first, Dirty(set(), {}, {first}), NOW)
+    with write_transactions(store) as begun:
+        assert refresher.flush(first) == Dirty(set(), {}, {first})
+    assert len(begun) == 1
+    assert store.pending_refreshes(first) == []
 
 
 def test_the_queue_round_trips_and_merges() -> None:
