@@ -15,10 +15,10 @@ pull request, so polls find work. After a backfill, ``--days`` simulated days of
 - each replica's peak RSS;
 - slash-command ack p50/p99 at 50 concurrent (``bench/slash.py --concurrency 50``).
 
-Every replica's scheduler fires at the same instant, and the one asked first takes the
-team's ``poll:<team>`` lease each time: in this simulation one replica does all the polling
-(its CPU says so), the others skip; which replica polls does not matter, only that each team
-is polled once per cycle.
+Every replica's scheduler fires at the same instant (all children are told the tick before
+any answer is read); each replica walks the teams from its own starting team, taking each
+team's ``poll:<team>`` lease or skipping it, so the replicas share the teams out. The share
+each replica polled is printed; the target is only that each team is polled once per cycle.
 
 A benchmark prints figures beside targets; it never asserts.
 Usage: ``python bench/load.py [--replicas N] [--days D] [--database-url URL]``.
@@ -152,6 +152,7 @@ def main(argv: list[str]) -> None:
             assert child.stdout is not None and child.stdout.readline().strip() == "ready"
         ticks = int(args.days * 24 * 3600 / TICK.total_seconds())
         jira_per, github_per, spent_per, polled_ok, wall = [], [], [], 0, time.perf_counter()
+        shares = [0] * len(children)
         for n in range(1, ticks + 1):
             at = START + n * TICK
             with world.lock:
@@ -160,11 +161,15 @@ def main(argv: list[str]) -> None:
             box.jira.reset_log()
             box.github.reset_log()
             polled: list[str] = []
-            for child in children:  # every replica's scheduler fires the poll
-                assert child.stdin is not None and child.stdout is not None
+            for child in children:  # every replica's scheduler fires the poll, together
+                assert child.stdin is not None
                 child.stdin.write(at.isoformat() + "\n")
                 child.stdin.flush()
-                polled += json.loads(child.stdout.readline())["polled"]
+            for i, child in enumerate(children):
+                assert child.stdout is not None
+                mine = json.loads(child.stdout.readline())["polled"]
+                shares[i] += len(mine)
+                polled += mine
             polled_ok += sorted(polled) == sorted(world_team_names(world))
             jira_per.append(len(box.jira.requests))
             github_per.append(len(box.github.requests))
@@ -191,6 +196,9 @@ def main(argv: list[str]) -> None:
     rss = ", ".join(f"{p['peak_rss_mb']:.0f} MB" for p in peaks)
     cpu = ", ".join(f"{p['cpu_s']:.1f} s" for p in peaks)
     print(f"replica peak RSS: {rss}; CPU {cpu}")
+    total = sum(shares) or 1
+    print("teams polled per replica: " + ", ".join(
+        f"{n} ({n / total:.0%})" for n in shares) + " (no fixed target; spread, not queued)")
     if args.no_slash:
         return
     slash = subprocess.run([sys.executable, str(HERE / "slash.py"), "--runs", "1", "--rounds",

@@ -16,9 +16,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from bot.config.settings import Settings, TeamSettings
 from bot.core.clock import dead_local_holder, new_holder
@@ -49,6 +51,17 @@ def team_query(team: TeamSettings) -> str | None:
     if team.jira.jql:
         return team.jira.jql.strip()
     return f'project = "{team.jira.project}"'
+
+
+T = TypeVar("T")
+
+
+def poll_order(teams: list[T], holder: str) -> list[T]:
+    """``teams`` rotated to start at the one ``holder`` (a replica's lease holder) picks."""
+    if not teams:
+        return teams
+    start = zlib.crc32(holder.encode()) % len(teams)
+    return teams[start:] + teams[:start]
 
 
 def default_holder() -> str:
@@ -109,13 +122,15 @@ class SyncEngine:
 
         Every replica's scheduler fires it; each team is polled by the first replica to
         take its ``poll:<team>`` lease, held for (just under) the poll interval and never
-        released, so a team is polled once per interval across the cluster.
+        released, so a team is polled once per interval across the cluster. Each replica
+        walks the teams from its own starting team (``poll_order``), so replicas firing
+        together share the teams out instead of queueing behind one another's leases.
         """
         now = self.clock()
         interval = timedelta(seconds=self.settings.poll_interval.calendar_seconds)
         hold = max(interval - timedelta(seconds=5), timedelta(seconds=1))
         summary = SyncSummary()
-        for team in self.settings.teams.values():
+        for team in poll_order(list(self.settings.teams.values()), self.holder):
             if self.stopping.is_set():
                 break
             if not self.store.try_lease(POLL_PREFIX + team.name, self.holder, hold, now):

@@ -27,4 +27,5 @@ def test_two_replicas_poll_each_of_100_teams_once_per_cycle() -> None:
                       r"(\d+) of (\d+) cycles", out)
     assert found is not None and found.group(1) == found.group(2) == "2", out
     assert re.search(r"replica peak RSS: \d+ MB, \d+ MB", out), out
+    assert re.search(r"teams polled per replica: \d+ \(\d+%\), \d+ \(\d+%\)", out), out
     assert "GitHub rate limit spent in the busiest hour" in out and "(OK)" in out, out
