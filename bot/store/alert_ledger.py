@@ -37,6 +37,7 @@ class AlertEntry:
 
 
 MAYBE_POSTED = "?"  # channel of a held alert whose earlier post may have landed
+FOLDED = "+"  # channel of a held alert whose folded summary Slack refused
 
 
 class AlertLedgerMixin(StoreBase):
@@ -113,6 +114,15 @@ class AlertLedgerMixin(StoreBase):
         (``channel`` ``MAYBE_POSTED``) so the retry first looks for it in the conversation."""
         return self._alert_update((alert_key, level, recipient), conn, held_until=until,
                                   channel=MAYBE_POSTED)
+
+    def hold_folded_alert(
+        self, alert_key: str, level: int, recipient: str, until: datetime, *,
+        conn: Connection | None = None,
+    ) -> bool:
+        """Hold a claimed alert of a folded summary Slack refused until ``until``, marked
+        (``channel`` ``FOLDED``) so the retry folds it again with the others held so."""
+        return self._alert_update((alert_key, level, recipient), conn, held_until=until,
+                                  channel=FOLDED)
 
     def acknowledge_alert(
         self, alert_key: str, by_user: str, now: datetime, *, conn: Connection | None = None

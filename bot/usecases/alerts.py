@@ -52,7 +52,7 @@ from bot.render.alerts import (
     review_team_dm,
     unreleased_channel_message,
 )
-from bot.store.alert_ledger import MAYBE_POSTED, AlertEntry
+from bot.store.alert_ledger import FOLDED, MAYBE_POSTED, AlertEntry
 from bot.usecases.alert_buttons import CHANNEL, AlertButtons, subject_of
 from bot.usecases.alert_outcomes import SentAlert, TeamState
 from bot.usecases.claims import STALE_CLAIM, alert_post_key, earlier_post
@@ -208,12 +208,16 @@ class AlertService(AlertButtons):
         return [a for a in out if a is not None]
 
     def _post_folded(
-        self, team: TeamState, alerts: list[Alert], now: datetime, dry_run: bool
+        self, team: TeamState, alerts: list[Alert], now: datetime, dry_run: bool, *,
+        claim: bool = True,
     ) -> list[SentAlert]:
         """One summary post for the channel alerts past the cap, each claimed first. The
         ledger records them sent with the summary's ts and no channel, so buttons pressed on
-        another message never re-render the summary as one alert."""
-        mine = alerts if dry_run else [
+        another message never re-render the summary as one alert. When Slack refuses the
+        summary (nothing was posted) its alerts are held, marked ``FOLDED``, and a run past
+        ``RETRY_AFTER`` folds them into one summary again (``claim`` False: they are this
+        run's already); when the outcome is unknown they count as sent (never twice)."""
+        mine = alerts if dry_run or not claim else [
             a for a in alerts
             if self.store.claim_alert(a.alert_key, a.level, CHANNEL, self.holder, now)
         ]
@@ -228,9 +232,15 @@ class AlertService(AlertButtons):
                 raise RuntimeError("AlertService needs a messenger to send")
             try:
                 posted_ts = self.messenger.post_message(team.channel, text, blocks).ts
-            except IntegrationError as exc:  # nothing posted, or unknown: never twice
+            except Unavailable as exc:  # it may have been posted: at most once, not twice
                 status = "failed"
                 event(log, "alerts.post_failed", logging.ERROR, key="folded", level=0, error=exc)
+            except IntegrationError as exc:  # refused, nothing posted: a later run folds again
+                for a in mine:
+                    self.store.hold_folded_alert(a.alert_key, a.level, CHANNEL, now + RETRY_AFTER)
+                event(log, "alerts.post_failed", logging.ERROR, key="folded", level=0, error=exc)
+                return [SentAlert(a.alert_key, a.level, CHANNEL, "failed", text, team.channel)
+                        for a in mine]
             for a in mine:
                 self.store.mark_alert_sent(a.alert_key, a.level, CHANNEL, channel=DROPPED,
                                            message_ts=posted_ts, now=now)
@@ -338,6 +348,7 @@ class AlertService(AlertButtons):
     ) -> list[SentAlert]:
         owner = {key: (team, alert) for team in teams for key, alert in team.current.items()}
         out: list[SentAlert] = []
+        refold: dict[str, tuple[TeamState, list[Alert]]] = {}
         for entry in self.store.due_held_alerts(now, stale_before=now - STALE_CLAIM):
             key = (entry.alert_key, entry.level, entry.recipient)
             found = owner.get(entry.alert_key)
@@ -352,12 +363,18 @@ class AlertService(AlertButtons):
                 if not dry_run:
                     self.store.hold_alert(*key, until)
                 continue
+            if entry.channel == FOLDED:  # its summary was refused: fold again, together
+                refold.setdefault(team.name, (team, []))[1].append(
+                    replace(alert, level=entry.level))
+                continue
             maybe = entry.channel == MAYBE_POSTED or entry.held_until is None  # tried before
             sent = self._deliver(team, replace(alert, level=entry.level), entry.recipient, now,
                                  dry_run, claim=False,
                                  look_since=entry.claimed_at if maybe else None)
             if sent is not None:
                 out.append(sent)
+        for team, alerts in refold.values():
+            out += self._post_folded(team, alerts, now, dry_run, claim=False)
         return out
 
     def _superseded(self, entry: AlertEntry) -> bool:

@@ -178,6 +178,11 @@ class AlertStore(ButtonStore, OpenWorkStore, Protocol):
 
     def release_lease(self, name: str, holder: str, *, conn: Conn = None) -> bool: ...
 
+    def hold_folded_alert(
+        self, alert_key: str, level: int, recipient: str, until: datetime, *,
+        conn: Conn = None,
+    ) -> bool: ...
+
     def hold_unknown_alert(
         self, alert_key: str, level: int, recipient: str, until: datetime, *,
         conn: Conn = None,

@@ -79,6 +79,7 @@ class Fault:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     path_prefix: str = ""  # only requests whose path starts with this
+    body_contains: bytes = b""  # ... and whose raw body holds this (e.g. a message's text)
 
 
 Handler = Callable[[Request, "re.Match[str]"], Response]
@@ -128,12 +129,15 @@ class SandboxServer:
     def fail_next(
         self, n: int, status: int, *, retry_after: float | None = None, body: Any = None,
         headers: dict[str, str] | None = None, path_prefix: str = "", delay: float = 0.0,
+        body_contains: str = "",
     ) -> None:
-        """Make the next ``n`` matching requests fail with ``status``."""
+        """Make the next ``n`` matching requests fail with ``status`` (matching: the path
+        starts with ``path_prefix`` and the raw body contains ``body_contains``)."""
         with self._lock:
             for _ in range(n):
                 self._faults.append(
-                    Fault(status, retry_after, delay, body, dict(headers or {}), path_prefix)
+                    Fault(status, retry_after, delay, body, dict(headers or {}), path_prefix,
+                          body_contains.encode())
                 )
 
     def lose_answer_next(self, n: int = 1, *, path_prefix: str = "", hold: float = 0.0) -> None:
@@ -243,10 +247,11 @@ class SandboxServer:
 
     # ---- dispatch ------------------------------------------------------------------------
 
-    def _take_fault(self, path: str) -> Fault | None:
+    def _take_fault(self, request: Request) -> Fault | None:
         with self._lock:
             for index, fault in enumerate(self._faults):
-                if path.startswith(fault.path_prefix):
+                if request.path.startswith(fault.path_prefix) and (
+                        fault.body_contains in request.body):
                     return self._faults.pop(index)
         return None
 
@@ -270,7 +275,7 @@ class SandboxServer:
         route_name = ""
         if self._delay:
             time.sleep(self._delay)
-        fault = self._take_fault(request.path)
+        fault = self._take_fault(request)
         if fault is not None:
             if fault.delay:
                 time.sleep(fault.delay)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.flow.model import StatusChange
+from bot.store.alert_ledger import FOLDED, MAYBE_POSTED
 from bot.store.people import SlackUser
 from bot.store.repo import Store
 
@@ -171,6 +172,23 @@ def test_alert_levels_are_claimed_once_then_sent_held_and_acknowledged(store: St
     ]
     assert all(e.acknowledged_by == "U9" and e.acknowledged_at == NOW for e in entries)
     assert store.due_held_alerts(NOW + timedelta(days=1)) == []  # acknowledged: stays quiet
+
+
+def test_held_alerts_keep_why_they_were_held(store: Store) -> None:
+    until = NOW + timedelta(minutes=15)
+    for n, hold in enumerate([store.hold_alert, store.hold_unknown_alert,
+                              store.hold_folded_alert]):
+        assert store.claim_alert(f"handoff:PAY-{n}:0", 1, "C1", "a", NOW)
+        assert hold(f"handoff:PAY-{n}:0", 1, "C1", until)
+    assert not store.hold_folded_alert("handoff:PAY-9:0", 1, "C1", until)  # never claimed
+    due = store.due_held_alerts(until)
+    assert [(e.alert_key, e.channel, e.held_until) for e in due] == [
+        ("handoff:PAY-0:0", None, until), ("handoff:PAY-1:0", MAYBE_POSTED, until),
+        ("handoff:PAY-2:0", FOLDED, until)]
+    assert store.mark_alert_sent("handoff:PAY-2:0", 1, "C1", channel="", message_ts="1.2",
+                                 now=until)
+    assert [e.alert_key for e in store.due_held_alerts(until)] == [
+        "handoff:PAY-0:0", "handoff:PAY-1:0"]
 
 
 def test_snoozes_are_active_until_they_end(store: Store) -> None:

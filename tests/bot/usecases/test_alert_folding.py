@@ -99,6 +99,40 @@ def test_acknowledging_a_folded_alert_leaves_the_summary_as_it_was(
     assert (after.text, after.blocks) == before
 
 
+SUMMARY = "folded into one message"  # in the summary's text, so a fault can pick it out
+
+
+def test_a_summary_slack_refused_is_folded_again_by_a_later_run(
+    store: Store, server: SlackServer
+) -> None:
+    backlog(store, 4)
+    svc = service(store, server, posts=2)
+    server.fail_next(1, 200, body={"ok": False, "error": "internal_error"},
+                     path_prefix="/api/chat.postMessage", body_contains=SUMMARY)
+    first = [s for s in svc.run(utc(18, 10)) if s.recipient == LEDGER_CHANNEL]
+    assert sorted(s.status for s in first) == ["failed"] * 3 + ["sent"]
+    assert len(top_level(server)) == 1  # the one alert of its own; the summary was refused
+    assert [s for s in svc.run(utc(18, 10, 5)) if s.recipient == LEDGER_CHANNEL] == []
+    again = [s for s in svc.run(utc(18, 10, 15)) if s.recipient == LEDGER_CHANNEL]
+    posts = top_level(server)
+    assert len(posts) == 2 and posts[-1].text == f"3 more alerts for payments, {SUMMARY}"
+    assert [(s.status, s.message_ts) for s in again] == [("sent", posts[-1].ts)] * 3
+    assert [s for s in svc.run(utc(18, 11)) if s.recipient == LEDGER_CHANNEL] == []
+    assert len(top_level(server)) == 2  # once, as one summary, not as three posts
+
+
+def test_a_summary_whose_outcome_is_unknown_is_not_posted_again(
+    store: Store, server: SlackServer
+) -> None:
+    backlog(store, 4)
+    svc = service(store, server, posts=2)
+    server.fail_next(1, 503, path_prefix="/api/chat.postMessage", body_contains=SUMMARY)
+    first = [s for s in svc.run(utc(18, 10)) if s.recipient == LEDGER_CHANNEL]
+    assert sorted(s.status for s in first) == ["failed"] * 3 + ["sent"]
+    assert [s for s in svc.run(utc(18, 10, 5)) if s.recipient == LEDGER_CHANNEL] == []
+    assert len(top_level(server)) == 1  # it may have landed: at most once, never twice
+
+
 def test_a_cap_below_one_is_a_config_error_naming_the_key() -> None:
     from bot.config.settings import SettingsError
 

@@ -238,3 +238,14 @@ def test_unknown_method_is_unknown_method(client: WebClient) -> None:
     with pytest.raises(SlackApiError) as exc:
         client.api_call("chat.noSuchThing")
     assert exc.value.response["error"] == "unknown_method"
+
+
+def test_a_fault_can_pick_out_a_request_by_its_body(server: SlackServer, client: WebClient) -> None:
+    server.fail_next(1, 200, body={"ok": False, "error": "internal_error"},
+                     path_prefix="/api/chat.postMessage", body_contains="the summary")
+    first = client.chat_postMessage(channel="#payments", text="an alert")  # not this one
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="#payments", text="the summary")
+    assert caught.value.response["error"] == "internal_error"
+    again = client.chat_postMessage(channel="#payments", text="the summary")  # spent
+    assert first["ok"] and again["ok"]
