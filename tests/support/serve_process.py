@@ -45,7 +45,7 @@ def start_serve(
     env.update(sandbox_env, CROSSWALK_CONFIG=str(path),
                DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}")
     command = [str(CROSSWALK)] if CROSSWALK.exists() else [
-        sys.executable, "-c", "from bot.cli.main import main; main()"]
+        sys.executable, "-c", "from bot.cli.entry import run; run()"]
     proc = subprocess.Popen(
         [*command, "serve", "--host", "127.0.0.1", "--port", "0", *args],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,

@@ -24,7 +24,7 @@ def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], queue.Que
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CROSSWALK_", "JIRA_",
                                                                      "GITHUB_", "SLACK_"))}
     command = [str(CROSSWALK)] if CROSSWALK.exists() else [
-        sys.executable, "-c", "from bot.cli.main import main; main()"]
+        sys.executable, "-c", "from bot.cli.entry import run; run()"]
     proc = subprocess.Popen(
         [*command, "sandbox", "--scenario", "small", "--config-out", str(tmp_path / "c.yaml"),
          *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
