@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
@@ -88,12 +89,23 @@ def make_engine(url: str) -> Engine:
             f"DATABASE_URL: {backend!r} databases are not supported; use {SUPPORTED}"
         )
     try:
-        return _engine_for(parsed)
+        engine = _engine_for(parsed)
     except ModuleNotFoundError as exc:
         raise ConfigError(
             f"DATABASE_URL: its driver {exc.name!r} is not installed (PostgreSQL needs the "
             "package's `postgres` extra: pip install 'crosswalk-flow[postgres]')"
         ) from None
+    # Its idle connections close at exit even when the process leaves without tearing down
+    # (bot/cli/entry.py): SQLite moves its WAL into the database file as the last connection
+    # closes, so the file alone holds every commit (a copy of it is a whole backup).
+    weakref.finalize(engine, _dispose, weakref.ref(engine))
+    return engine
+
+
+def _dispose(ref: weakref.ref[Engine]) -> None:
+    engine = ref()  # None when it was collected (its connections closed with it)
+    if engine is not None:
+        engine.dispose()
 
 
 def _engine_for(parsed: URL) -> Engine:

@@ -4,6 +4,7 @@ same status, whole output, exit handlers run, running threads waited for."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -119,3 +120,25 @@ def test_output_that_cannot_be_flushed_fails_as_python_does() -> None:
     fast = python(unflushable + "leave(0)")
     usual = python(unflushable + "sys.exit(0)")
     assert fast.returncode == usual.returncode == 120
+
+
+def test_a_sqlite_store_is_whole_in_its_file_after_leaving(tmp_path: Path) -> None:
+    db = tmp_path / "crosswalk.db"
+    done = python("""
+        import sys
+        from sqlalchemy import text
+        from bot.cli.entry import leave
+        from bot.store import make_engine
+
+        engine = make_engine("sqlite:///" + sys.argv[1])  # WAL mode
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+        leave(0)
+    """, str(db))
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "crosswalk.db-wal").exists()  # checkpointed as it closed
+    copy = tmp_path / "backup.db"
+    copy.write_bytes(db.read_bytes())  # the file alone, as a backup would take it
+    with sqlite3.connect(copy) as conn:
+        assert conn.execute("SELECT count(*) FROM t").fetchone() == (1,)
